@@ -1,0 +1,66 @@
+# Hromada: `make run` serves the demo community, `make test` runs every test.
+# Both install what is missing, build, and start the project's own PostgreSQL in .pgdata/.
+
+PG_PORT ?= 54320
+DATABASE_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/hromada
+TEST_TEMPLATE := hromada_test_template
+HOST ?= 127.0.0.1
+PORT ?= 8080
+BUILD_FLAGS ?=
+PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
+
+export HROMADA_PG_PORT := $(PG_PORT)
+
+.PHONY: run test deps db build build-tests template bench-db stop-db clean
+
+# The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
+SECRET_FILE := .run/secret-key
+
+run: deps db build $(SECRET_FILE)
+	@$(PSQL) -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'hromada'" | grep -q 1 \
+		|| $(PSQL) -d postgres -c "CREATE DATABASE hromada"
+	.build/debug/hromada migrate --database-url "$(DATABASE_URL)"
+	.build/debug/hromada seed-demo --database-url "$(DATABASE_URL)"
+	HROMADA_SECRET_KEY="$${HROMADA_SECRET_KEY:-$$(cat $(SECRET_FILE))}" \
+		.build/debug/hromada serve --database-url "$(DATABASE_URL)" --host $(HOST) --port $(PORT)
+
+$(SECRET_FILE):
+	@mkdir -p .run && umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' > $@
+
+test: deps db build-tests template
+	HROMADA_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$(PG_PORT)/postgres" \
+	HROMADA_TEST_TEMPLATE=$(TEST_TEMPLATE) \
+		swift test $(BUILD_FLAGS) --skip-build
+
+deps:
+	@scripts/install-deps.sh
+
+db: deps
+	@scripts/postgres.sh start
+
+build:
+	swift build $(BUILD_FLAGS)
+
+build-tests:
+	swift build $(BUILD_FLAGS) --build-tests
+
+# A migrated, empty database that every test suite clones.
+template: db build-tests
+	@$(PSQL) -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname LIKE 'test\_%' OR datname = '$(TEST_TEMPLATE)'" >/dev/null
+	@$(PSQL) -d postgres -tc "SELECT 'DROP DATABASE \"' || datname || '\";' FROM pg_database WHERE datname LIKE 'test\_%'" | $(PSQL) -d postgres
+	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS $(TEST_TEMPLATE)" -c "CREATE DATABASE $(TEST_TEMPLATE)"
+	.build/debug/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/$(TEST_TEMPLATE)"
+
+# Inserts through the driver's pool against pgbench on the same server, same run.
+bench-db: deps db
+	swift build -c release --product bench-db
+	@$(PSQL) -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'hromada_bench'" | grep -q 1 \
+		|| $(PSQL) -d postgres -c "CREATE DATABASE hromada_bench"
+	.build/release/bench-db --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench" \
+		--pgbench /usr/lib/postgresql/15/bin/pgbench
+
+stop-db:
+	@scripts/postgres.sh stop
+
+clean:
+	rm -rf .build

@@ -1,0 +1,142 @@
+import Foundation
+import Postgres
+import Hummingbird
+
+/// Sign-up, sign-in, sign-out, the person's own page and the language switch.
+struct AccountRoutes {
+    let services: AppServices
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/signup") { request, context in
+            let slug = request.uri.queryParameters["community"].map(String.init)
+            return try await signUpPage(request, context, values: ["community_slug": slug ?? ""])
+        }
+        router.post("/signup", use: signUp)
+        router.get("/signin") { request, context in
+            signInPage(request, context, values: ["next": localRedirectTarget(request.uri.queryParameters["next"].map(String.init), fallback: "")])
+        }
+        router.post("/signin", use: signIn)
+        router.post("/signout") { request, context in
+            if let viewer = context.viewer { try await services.sessions.delete(tokenHash: viewer.sessionTokenHash) }
+            var response = services.redirect(to: "/", flash: "signout.done")
+            response.setCookie(services.cookie(SessionMiddleware.sessionCookie, value: "", maxAge: 0))
+            return response
+        }
+        router.get("/account", use: account)
+        router.get("/lang/{code}") { request, context in
+            let language = Language(rawValue: try context.parameters.require("code")) ?? .default
+            var response = services.redirect(to: localRedirectTarget(request.uri.queryParameters["next"].map(String.init)))
+            response.setCookie(services.cookie(LanguageMiddleware.cookieName, value: language.rawValue, maxAge: 365 * 24 * 3600))
+            return response
+        }
+    }
+
+    @Sendable func signUp(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.from(request)
+        let values: [String: Any] = ["email": form["email"], "full_name": form["full_name"], "community_slug": form["community"]]
+        guard try await services.rateLimiter.allow(.signUpPerIP, key: context.clientIP ?? "unknown") else {
+            return try await signUpPage(request, context, values: values, error: AppError(.rateLimited, detailKey: "error.rate-limited.detail"))
+        }
+        do {
+            let community = form["community"].isEmpty ? nil : try await services.communities.require(slug: form["community"])
+            let person = try await services.accounts.signUp(
+                email: form["email"], fullName: form["full_name"], password: form.raw("password"),
+                language: context.language, citizenOf: community?.id, ip: context.clientIP)
+            return try await startSession(for: person, context: context, next: community.map { "/\($0.slug)" } ?? "/account", flash: "signup.welcome")
+        } catch let error as AppError where error.kind == .validation {
+            return try await signUpPage(request, context, values: values, error: error)
+        }
+    }
+
+    @Sendable func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.from(request)
+        let next = localRedirectTarget(form["next"], fallback: "/account")
+        let values: [String: Any] = ["email": form["email"], "next": form["next"]]
+        let email = AccountRules.normalizedEmail(form["email"])
+        let withinIPLimit = try await services.rateLimiter.allow(.signInPerIP, key: context.clientIP ?? "unknown")
+        let withinAccountLimit = try await services.rateLimiter.allow(.signInPerAccount, key: email)
+        guard withinIPLimit, withinAccountLimit else {
+            return signInPage(request, context, values: values, status: .tooManyRequests, messageKey: "error.rate-limited.detail")
+        }
+        guard let person = try await services.accounts.authenticate(email: email, password: form.raw("password")) else {
+            return signInPage(request, context, values: values, status: .unauthorized, messageKey: "signin.error.invalid")
+        }
+        return try await startSession(for: person, context: context, next: next, flash: "signin.welcome")
+    }
+
+    @Sendable func account(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let viewer = try context.requireViewer()
+        let t = services.catalogue
+        let today = CalendarDay(Date())
+        var memberships: [[String: Any]] = []
+        for community in try await services.communities.all() {
+            let roles = viewer.roles(in: community.id)
+            let identity = try await services.verifications.identity(of: viewer.person.id, in: community.id)
+            guard !roles.isEmpty || identity != nil else { continue }
+            var entry: [String: Any] = [
+                "slug": community.slug, "name": community.name(context.language),
+                "roles": roles.map { t.text($0.titleKey, context.language) }.joined(separator: ", "),
+            ]
+            if let identity {
+                entry["verified"] = [
+                    "name": identity.fullName, "age": identity.age(on: today),
+                    "resident": t.text(identity.isResident ? "account.resident" : "account.not_resident", context.language),
+                    "since": identity.verifiedAt.formatted(.iso8601.year().month().day()),
+                ] as [String: Any]
+            }
+            memberships.append(entry)
+        }
+        let page = Page(
+            "account", titleKey: "account.title",
+            values: ["name": viewer.person.fullName, "email": viewer.person.email, "memberships": memberships])
+        return services.renderer.response(page, request: request, context: context)
+    }
+
+    // MARK: - Helpers
+
+    private func startSession(for person: Person, context: AppRequestContext, next: String, flash: String) async throws -> Response {
+        let session = try await services.sessions.create(personID: person.id, kind: .browser, ip: context.clientIP, userAgent: nil)
+        var response = services.redirect(to: next, flash: flash)
+        response.setCookie(services.cookie(SessionMiddleware.sessionCookie, value: session.token, maxAge: SessionStore.browserLifetimeSeconds))
+        return response
+    }
+
+    private func signUpPage(_ request: Request, _ context: AppRequestContext, values: [String: Any], error: AppError? = nil) async throws -> Response {
+        var values = values
+        let selected = values["community_slug"] as? String ?? ""
+        values["communities"] = try await services.communities.all().map {
+            ["slug": $0.slug, "name": $0.name(context.language), "selected": $0.slug == selected] as [String: Any]
+        }
+        values["min_password"] = AccountRules.minimumPasswordLength
+        var page = Page("signup", titleKey: "signup.title", values: values)
+        if let error {
+            page.status = error.kind.status
+            page.values.merge(FormErrors.values(error, catalogue: services.catalogue, language: context.language)) { $1 }
+        }
+        return services.renderer.response(page, request: request, context: context)
+    }
+
+    private func signInPage(
+        _ request: Request, _ context: AppRequestContext, values: [String: Any], status: HTTPResponse.Status = .ok,
+        messageKey: String? = nil
+    ) -> Response {
+        var page = Page("signin", titleKey: "signin.title", status: status, values: values)
+        if let messageKey { page.values["error"] = services.catalogue.text(messageKey, context.language) }
+        return services.renderer.response(page, request: request, context: context)
+    }
+}
+
+/// Template values for a form shown again with its errors: `error` (the summary) and
+/// `errors.<field>` (the message under each field).
+enum FormErrors {
+    static func values(_ error: AppError, catalogue: TranslationCatalogue, language: Language) -> [String: Any] {
+        var values: [String: Any] = [
+            "error": catalogue.text(error.detailKey ?? "form.error.summary", language),
+            "errors": error.fieldErrors.mapValues { catalogue.text($0, language) },
+        ]
+        if error.fieldErrors.isEmpty, error.detailKey == nil {
+            values["error"] = catalogue.text(error.kind.titleKey, language)
+        }
+        return values
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import NIOPosix
+import Postgres
+
+/// People and their role grants in PostgreSQL.
+public struct AccountStore: Sendable {
+    let database: PostgresPool
+    let hasher: PasswordHasher
+    /// scrypt is slow on purpose; it runs here, off the event loops and the cooperative pool.
+    let hashingThreads: NIOThreadPool
+    /// A valid hash of a random password, checked when the e-mail is unknown.
+    let decoyHash: String
+
+    init(database: PostgresPool, hasher: PasswordHasher, hashingThreads: NIOThreadPool) {
+        self.database = database
+        self.hasher = hasher
+        self.hashingThreads = hashingThreads
+        self.decoyHash = hasher.hash(Crypto.randomToken())
+    }
+
+    public func hashPassword(_ password: String) async throws -> String {
+        let hasher = self.hasher
+        return try await hashingThreads.runIfActive { hasher.hash(password) }
+    }
+
+    /// Creates an account, optionally as a citizen of a community. A taken e-mail address is a
+    /// validation error on the `email` field.
+    public func signUp(
+        email: String, fullName: String, password: String, language: Language, citizenOf communityID: Int?, ip: String?
+    ) async throws -> Person {
+        let email = AccountRules.normalizedEmail(email)
+        let fullName = fullName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let errors = AccountRules.signUpErrors(email: email, fullName: fullName, password: password)
+        guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
+        let passwordHash = try await hashPassword(password)
+        do {
+            return try await database.transaction { session in
+                let id = try await session.query(
+                    "INSERT INTO people (email, password_hash, full_name, locale) VALUES ($1, $2, $3, $4) RETURNING id",
+                    email, passwordHash, fullName, language.rawValue)[0].decode("id", as: Int.self)
+                if let communityID {
+                    try await session.query(
+                        "INSERT INTO role_grants (community_id, person_id, role) VALUES ($1, $2, 'citizen')", communityID, id)
+                }
+                try await AuditLog.record(
+                    AuditEntry(actorID: id, communityID: communityID, action: "account.create", objectType: "person",
+                               objectID: String(id), summary: "signed up", ip: ip), on: session)
+                return Person(id: id, email: email, fullName: fullName, language: language)
+            }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw AppError(.validation, fieldErrors: ["email": "signup.error.email_taken"])
+        }
+    }
+
+    /// The person whose e-mail and password match, or `nil`. Takes as long for an unknown address
+    /// as for a wrong password, so timing does not reveal who has an account.
+    public func authenticate(email: String, password: String) async throws -> Person? {
+        let rows = try await database.query(
+            "SELECT id, email::text, full_name, locale, password_hash FROM people WHERE email = $1",
+            AccountRules.normalizedEmail(email))
+        let stored = try rows.first?.decode("password_hash", as: String.self) ?? decoyHash
+        let hasher = self.hasher
+        let matches = try await hashingThreads.runIfActive { hasher.verify(password, against: stored) }
+        guard matches, let row = rows.first else { return nil }
+        return try Self.person(row)
+    }
+
+    public func person(email: String) async throws -> Person? {
+        try await database.query(
+            "SELECT id, email::text, full_name, locale FROM people WHERE email = $1", AccountRules.normalizedEmail(email)
+        ).first.map(Self.person)
+    }
+
+    /// Everyone holding a role in the community, with their grants.
+    public func members(of communityID: Int) async throws -> [(person: Person, grants: [RoleGrant])] {
+        let rows = try await database.query(
+            """
+            SELECT p.id, p.email::text, p.full_name, p.locale, g.id AS grant_id, g.role, g.department_id
+            FROM role_grants g JOIN people p ON p.id = g.person_id
+            WHERE g.community_id = $1
+            ORDER BY p.full_name, p.id, g.id
+            """, communityID)
+        var members: [(person: Person, grants: [RoleGrant])] = []
+        for row in rows {
+            let person = try Self.person(row)
+            let grant = RoleGrant(
+                id: try row.decode("grant_id"), communityID: communityID,
+                role: Role(rawValue: try row.decode("role")) ?? .citizen, departmentID: try row.decode("department_id"))
+            if members.last?.person.id == person.id {
+                members[members.count - 1].grants.append(grant)
+            } else {
+                members.append((person, [grant]))
+            }
+        }
+        return members
+    }
+
+    /// Grants a role; granting one the person already holds changes nothing.
+    public func grant(
+        _ role: Role, departmentID: Int?, to personID: Int, in communityID: Int, by actorID: Int?, ip: String?
+    ) async throws {
+        guard role.needsDepartment == (departmentID != nil) else {
+            throw AppError(.validation, fieldErrors: ["department": "admin.error.department_needed"])
+        }
+        do {
+            try await database.transaction { session in
+                let inserted = try await session.query(
+                    """
+                    INSERT INTO role_grants (community_id, person_id, role, department_id, granted_by)
+                    VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id
+                    """, communityID, personID, role.rawValue, departmentID, actorID)
+                guard let id = try inserted.first?.decode("id", as: Int.self) else { return }
+                try await AuditLog.record(
+                    AuditEntry(actorID: actorID, communityID: communityID, action: "role.grant", objectType: "person",
+                               objectID: String(personID), summary: "granted \(role.rawValue) (grant \(id))", ip: ip),
+                    on: session)
+            }
+        } catch let error as PostgresError where error.sqlState == SQLState.foreignKeyViolation {
+            throw AppError(.validation, fieldErrors: ["department": "admin.error.department_unknown"])
+        }
+    }
+
+    /// Revokes a grant of this community. An administrator cannot revoke their own administrator
+    /// role, so a community is never left without one by accident.
+    public func revoke(grantID: Int, in communityID: Int, by actorID: Int, ip: String?) async throws {
+        try await database.transaction { session in
+            let rows = try await session.query(
+                "SELECT person_id, role FROM role_grants WHERE id = $1 AND community_id = $2 FOR UPDATE", grantID, communityID)
+            guard let row = rows.first else { throw AppError.notFound }
+            let personID: Int = try row.decode("person_id")
+            let role: String = try row.decode("role")
+            if personID == actorID && role == Role.administrator.rawValue {
+                throw AppError(.conflict, detailKey: "admin.error.own_admin_role")
+            }
+            try await session.query("DELETE FROM role_grants WHERE id = $1", grantID)
+            try await AuditLog.record(
+                AuditEntry(actorID: actorID, communityID: communityID, action: "role.revoke", objectType: "person",
+                           objectID: String(personID), summary: "revoked \(role) (grant \(grantID))", ip: ip),
+                on: session)
+        }
+    }
+
+    static func person(_ row: PostgresRow) throws -> Person {
+        Person(
+            id: try row.decode("id"), email: try row.decode("email"), fullName: try row.decode("full_name"),
+            language: Language(rawValue: try row.decode("locale")) ?? .default)
+    }
+}

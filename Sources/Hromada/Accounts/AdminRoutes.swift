@@ -1,0 +1,80 @@
+import Hummingbird
+
+/// `/{community}/admin`: administrators grant and revoke roles.
+struct AdminRoutes {
+    let services: AppServices
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/{community}/admin") { request, context in
+            let (community, _) = try await authorize(context)
+            return try await adminPage(request, context, community: community)
+        }
+        router.post("/{community}/admin/roles") { request, context in
+            let (community, viewer) = try await authorize(context)
+            let form = try await FormData.from(request)
+            do {
+                guard let role = Role(rawValue: form["role"]) else {
+                    throw AppError(.validation, fieldErrors: ["role": "admin.error.role"])
+                }
+                guard let person = try await services.accounts.person(email: form["email"]) else {
+                    throw AppError(.validation, fieldErrors: ["email": "admin.error.no_such_person"])
+                }
+                let departmentID = role.needsDepartment ? Int(form["department"]) : nil
+                try await services.accounts.grant(
+                    role, departmentID: departmentID, to: person.id, in: community.id, by: viewer.person.id, ip: context.clientIP)
+                return services.redirect(to: "/\(community.slug)/admin", flash: "admin.granted")
+            } catch let error as AppError where error.kind == .validation {
+                return try await adminPage(request, context, community: community, form: form, error: error)
+            }
+        }
+        router.post("/{community}/admin/roles/{grant}/revoke") { request, context in
+            let (community, viewer) = try await authorize(context)
+            guard let grantID = Int(try context.parameters.require("grant")) else { throw AppError.notFound }
+            do {
+                try await services.accounts.revoke(grantID: grantID, in: community.id, by: viewer.person.id, ip: context.clientIP)
+            } catch let error as AppError where error.kind == .conflict {
+                return try await adminPage(request, context, community: community, error: error)
+            }
+            return services.redirect(to: "/\(community.slug)/admin", flash: "admin.revoked")
+        }
+    }
+
+    private func authorize(_ context: AppRequestContext) async throws -> (Community, Viewer) {
+        let viewer = try context.requireViewer()
+        let community = try await services.communities.require(slug: context.parameters.require("community"))
+        try viewer.require(.administer, in: community.id)
+        return (community, viewer)
+    }
+
+    private func adminPage(
+        _ request: Request, _ context: AppRequestContext, community: Community, form: FormData? = nil, error: AppError? = nil
+    ) async throws -> Response {
+        let t = services.catalogue
+        let language = context.language
+        let departments = try await services.communities.departments(of: community.id)
+        let departmentNames = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.name(language)) })
+        let members = try await services.accounts.members(of: community.id).map { member -> [String: Any] in
+            [
+                "name": member.person.fullName, "email": member.person.email,
+                "grants": member.grants.map { grant -> [String: Any] in
+                    var label = t.text(grant.role.titleKey, language)
+                    if let departmentID = grant.departmentID, let name = departmentNames[departmentID] { label += " — \(name)" }
+                    return ["id": grant.id, "label": label]
+                },
+            ]
+        }
+        var page = Page(
+            "admin", titleKey: "admin.title", community: community,
+            values: [
+                "members": members,
+                "roles": Role.allCases.map { ["value": $0.rawValue, "label": t.text($0.titleKey, language), "selected": form?["role"] == $0.rawValue] as [String: Any] },
+                "departments": departments.map { ["id": $0.id, "name": $0.name(language), "selected": form?["department"] == String($0.id)] as [String: Any] },
+                "email": form?["email"] ?? "",
+            ])
+        if let error {
+            page.status = error.kind.status
+            page.values.merge(FormErrors.values(error, catalogue: t, language: language)) { $1 }
+        }
+        return services.renderer.response(page, request: request, context: context)
+    }
+}

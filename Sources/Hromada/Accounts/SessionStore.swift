@@ -1,0 +1,73 @@
+import Foundation
+import Postgres
+
+/// Sign-in sessions. The token goes to the client; only its SHA-256 is stored.
+public struct SessionStore: Sendable {
+    public enum Kind: String, Sendable {
+        case browser
+        case api
+    }
+
+    let database: PostgresPool
+    public static let browserLifetimeSeconds = 30 * 24 * 3600
+    public static let apiLifetimeSeconds = 90 * 24 * 3600
+
+    /// Opens a session and returns its token.
+    public func create(personID: Int, kind: Kind, ip: String?, userAgent: String?) async throws -> (token: String, expiresAt: Date) {
+        let token = Crypto.randomToken()
+        let lifetime = kind == .browser ? Self.browserLifetimeSeconds : Self.apiLifetimeSeconds
+        let expiresAt = try await database.query(
+            """
+            INSERT INTO sessions (token_hash, person_id, kind, expires_at, ip, user_agent)
+            VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5::inet, $6)
+            RETURNING expires_at
+            """, Data(Self.hash(token)), personID, kind.rawValue, lifetime, ip, userAgent.map { String($0.prefix(300)) }
+        )[0].decode("expires_at", as: Date.self)
+        return (token, expiresAt)
+    }
+
+    /// The person and grants behind a token, if the session is open.
+    public func viewer(forToken token: String) async throws -> (viewer: Viewer, kind: Kind)? {
+        let tokenHash = Self.hash(token)
+        let rows = try await database.query(
+            """
+            SELECT p.id, p.email::text, p.full_name, p.locale, s.kind,
+                   coalesce(array_agg(g.id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_ids,
+                   coalesce(array_agg(g.community_id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_communities,
+                   coalesce(array_agg(g.role ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_roles,
+                   coalesce(array_agg(g.department_id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_departments
+            FROM sessions s
+            JOIN people p ON p.id = s.person_id
+            LEFT JOIN role_grants g ON g.person_id = p.id
+            WHERE s.token_hash = $1 AND s.expires_at > now()
+            GROUP BY p.id, s.kind
+            """, Data(tokenHash))
+        guard let row = rows.first else { return nil }
+        let ids: [Int] = try row.decode("grant_ids")
+        let communities: [Int] = try row.decode("grant_communities")
+        let roles: [String] = try row.decode("grant_roles")
+        let departments: [Int?] = try row.decode("grant_departments")
+        var grants: [RoleGrant] = []
+        for index in ids.indices {
+            guard let role = Role(rawValue: roles[index]) else { continue }
+            grants.append(RoleGrant(id: ids[index], communityID: communities[index], role: role, departmentID: departments[index]))
+        }
+        let person = Person(
+            id: try row.decode("id"), email: try row.decode("email"), fullName: try row.decode("full_name"),
+            language: Language(rawValue: try row.decode("locale")) ?? .default)
+        let kind = Kind(rawValue: try row.decode("kind")) ?? .browser
+        return (Viewer(person: person, grants: grants, sessionTokenHash: tokenHash), kind)
+    }
+
+    /// Ends the session whose token hashes to `tokenHash`.
+    public func delete(tokenHash: [UInt8]) async throws {
+        try await database.query("DELETE FROM sessions WHERE token_hash = $1", Data(tokenHash))
+    }
+
+    /// Deletes expired sessions.
+    public func prune() async throws {
+        try await database.query("DELETE FROM sessions WHERE expires_at < now()")
+    }
+
+    static func hash(_ token: String) -> [UInt8] { Crypto.sha256(Array(token.utf8)) }
+}

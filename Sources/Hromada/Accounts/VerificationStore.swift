@@ -1,0 +1,84 @@
+import Foundation
+import Postgres
+
+/// Identity verifications in PostgreSQL. Modules ask ``identity(of:in:)``: is this person
+/// verified here, how old are they, are they a resident?
+public struct VerificationStore: Sendable {
+    let database: PostgresPool
+    let hasher: IdentityDocumentHasher
+
+    /// Records a verification, replacing the person's earlier one in this community. A document
+    /// already used by another account is refused (409), and nothing is written.
+    public func record(
+        _ claims: IdentityClaims, source: String, personID: Int, communityID: Int, verifiedBy: Int?, ip: String?
+    ) async throws {
+        let documentHash = Data(hasher.hash(type: claims.documentType, number: claims.documentNumber))
+        try await database.transaction { session in
+            try await session.query(
+                "INSERT INTO identity_documents (document_hash, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                documentHash, personID)
+            let owner = try await session.query(
+                "SELECT person_id FROM identity_documents WHERE document_hash = $1", documentHash)[0]
+                .decode("person_id", as: Int.self)
+            guard owner == personID else { throw AppError(.conflict, detailKey: "verify.error.document_used") }
+            try await session.query(
+                """
+                UPDATE verifications SET revoked_at = now(), revoked_by = $3, revoke_reason = 'replaced'
+                WHERE community_id = $1 AND person_id = $2 AND revoked_at IS NULL
+                """, communityID, personID, verifiedBy ?? personID)
+            let id = try await session.query(
+                """
+                INSERT INTO verifications (community_id, person_id, source, verified_name, birth_date, is_resident,
+                                           document_type, document_hash, verified_by)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+                """, communityID, personID, source, claims.fullName.trimmingCharacters(in: .whitespacesAndNewlines),
+                claims.birthDate, claims.isResident, claims.documentType.rawValue, documentHash, verifiedBy
+            )[0].decode("id", as: Int.self)
+            try await session.query(
+                """
+                INSERT INTO role_grants (community_id, person_id, role) VALUES ($1, $2, 'citizen') ON CONFLICT DO NOTHING
+                """, communityID, personID)
+            try await AuditLog.record(
+                AuditEntry(actorID: verifiedBy ?? personID, communityID: communityID, action: "verification.record",
+                           objectType: "person", objectID: String(personID),
+                           summary: "verified via \(source) with \(claims.documentType.rawValue) (verification \(id))", ip: ip),
+                on: session)
+        }
+    }
+
+    /// The person's standing verification in the community, if any.
+    public func identity(of personID: Int, in communityID: Int) async throws -> VerifiedIdentity? {
+        try await database.query(
+            """
+            SELECT verified_name, birth_date, is_resident, source, verified_at FROM verifications
+            WHERE person_id = $1 AND community_id = $2 AND revoked_at IS NULL
+            """, personID, communityID
+        ).first.map { row in
+            VerifiedIdentity(
+                fullName: try row.decode("verified_name"), birthDate: try row.decode("birth_date"),
+                isResident: try row.decode("is_resident"), source: try row.decode("source"),
+                verifiedAt: try row.decode("verified_at"))
+        }
+    }
+
+    /// The latest verifications recorded in the community, for staff.
+    public func recent(in communityID: Int, limit: Int = 20) async throws -> [(person: Person, identity: VerifiedIdentity, verifierName: String?)] {
+        try await database.query(
+            """
+            SELECT p.id, p.email::text, p.full_name, p.locale, v.verified_name, v.birth_date, v.is_resident, v.source,
+                   v.verified_at, staff.full_name AS verifier_name
+            FROM verifications v JOIN people p ON p.id = v.person_id
+            LEFT JOIN people staff ON staff.id = v.verified_by
+            WHERE v.community_id = $1 AND v.revoked_at IS NULL
+            ORDER BY v.verified_at DESC LIMIT $2
+            """, communityID, limit
+        ).map { row in
+            (try AccountStore.person(row),
+             VerifiedIdentity(
+                fullName: try row.decode("verified_name"), birthDate: try row.decode("birth_date"),
+                isResident: try row.decode("is_resident"), source: try row.decode("source"),
+                verifiedAt: try row.decode("verified_at")),
+             try row.decode("verifier_name", as: String?.self))
+        }
+    }
+}

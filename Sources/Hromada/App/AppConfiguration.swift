@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+
+/// Settings of one web process, from the environment (and command-line flags that override it).
+public struct AppConfiguration: Sendable {
+    /// `DATABASE_URL`: a libpq URL.
+    public var databaseURL: String
+    /// `HOST` and `PORT` to listen on.
+    public var host: String
+    public var port: Int
+    /// `HROMADA_SECRET_KEY`: at least 32 characters. Keys the CSRF tokens and the document-number
+    /// hashes, so it must stay the same across restarts and across the processes of a deployment.
+    public var secretKey: [UInt8]
+    /// `HROMADA_PUBLIC_URL`: the address people use; `https` turns on Secure cookies.
+    public var publicURL: String
+    /// `LOG_LEVEL`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: Logger.Level
+    /// `HROMADA_DB_POOL_SIZE`: database connections of this process.
+    public var databasePoolSize: Int
+    /// `HROMADA_PUBLIC_DIR`: the folder of static files.
+    public var publicDirectory: String
+    /// `HROMADA_SQL_DIR`: the folder of migrations.
+    public var sqlDirectory: String
+    /// scrypt cost of new password hashes (log2 N); tests lower it to stay fast.
+    public var passwordCost: Int
+
+    public static let minimumSecretLength = 32
+
+    public init(
+        databaseURL: String, host: String = "127.0.0.1", port: Int = 8080, secretKey: [UInt8],
+        publicURL: String = "http://127.0.0.1:8080", logLevel: Logger.Level = .info, databasePoolSize: Int = 16,
+        publicDirectory: String = "Public", sqlDirectory: String = "sql", passwordCost: Int = 15
+    ) {
+        self.databaseURL = databaseURL
+        self.host = host
+        self.port = port
+        self.secretKey = secretKey
+        self.publicURL = publicURL
+        self.logLevel = logLevel
+        self.databasePoolSize = databasePoolSize
+        self.publicDirectory = publicDirectory
+        self.sqlDirectory = sqlDirectory
+        self.passwordCost = passwordCost
+    }
+
+    public enum ConfigurationError: Error, CustomStringConvertible {
+        case missing(String)
+        case invalid(String, String)
+
+        public var description: String {
+            switch self {
+            case .missing(let name): return "\(name) is not set"
+            case .invalid(let name, let why): return "\(name) is not valid: \(why)"
+            }
+        }
+    }
+
+    /// Reads the environment. Missing optional values take the defaults above.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> AppConfiguration
+    {
+        guard let databaseURL = environment["DATABASE_URL"], !databaseURL.isEmpty else {
+            throw ConfigurationError.missing("DATABASE_URL")
+        }
+        let secret = environment["HROMADA_SECRET_KEY"] ?? ""
+        var configuration = AppConfiguration(databaseURL: databaseURL, secretKey: Array(secret.utf8))
+        if let host = environment["HOST"] { configuration.host = host }
+        if let port = environment["PORT"] {
+            guard let value = Int(port), (1...65535).contains(value) else { throw ConfigurationError.invalid("PORT", port) }
+            configuration.port = value
+        }
+        if let url = environment["HROMADA_PUBLIC_URL"] { configuration.publicURL = url }
+        if let level = environment["LOG_LEVEL"] {
+            guard let value = Logger.Level(rawValue: level) else { throw ConfigurationError.invalid("LOG_LEVEL", level) }
+            configuration.logLevel = value
+        }
+        if let size = environment["HROMADA_DB_POOL_SIZE"] {
+            guard let value = Int(size), value > 0 else { throw ConfigurationError.invalid("HROMADA_DB_POOL_SIZE", size) }
+            configuration.databasePoolSize = value
+        }
+        if let directory = environment["HROMADA_PUBLIC_DIR"] { configuration.publicDirectory = directory }
+        if let directory = environment["HROMADA_SQL_DIR"] { configuration.sqlDirectory = directory }
+        return configuration
+    }
+
+    /// Checks what only a running server needs.
+    public func validateForServing() throws {
+        guard secretKey.count >= Self.minimumSecretLength else {
+            throw ConfigurationError.invalid(
+                "HROMADA_SECRET_KEY", "it must be at least \(Self.minimumSecretLength) characters")
+        }
+        guard publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://") else {
+            throw ConfigurationError.invalid("HROMADA_PUBLIC_URL", "it must start with http:// or https://")
+        }
+    }
+
+    public var usesHTTPS: Bool { publicURL.hasPrefix("https://") }
+}

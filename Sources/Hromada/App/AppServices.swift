@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import NIOPosix
+import Postgres
+import Prometheus
+
+/// Everything handlers need, built once per process.
+public struct AppServices: Sendable {
+    public let configuration: AppConfiguration
+    public let database: PostgresPool
+    public let catalogue: TranslationCatalogue
+    public let renderer: PageRenderer
+    public let metrics: PrometheusCollectorRegistry
+    public let logger: Logger
+    public let csrf: CSRFProtection
+
+    public let communities: CommunityStore
+    public let accounts: AccountStore
+    public let sessions: SessionStore
+    public let verifications: VerificationStore
+    public let rateLimiter: RateLimiter
+
+    public init(configuration: AppConfiguration, database: PostgresPool, logger: Logger) async throws {
+        self.configuration = configuration
+        self.database = database
+        self.logger = logger
+        self.catalogue = try TranslationCatalogue.load(from: AppResources.catalogueURL)
+        self.renderer = try await PageRenderer(catalogue: catalogue)
+        self.metrics = PrometheusCollectorRegistry()
+        self.csrf = CSRFProtection(secretKey: configuration.secretKey)
+        let hashingThreads = NIOThreadPool(numberOfThreads: 2)
+        hashingThreads.start()
+        self.communities = CommunityStore(database: database)
+        self.accounts = AccountStore(
+            database: database, hasher: PasswordHasher(parameters: .init(logN: configuration.passwordCost)),
+            hashingThreads: hashingThreads)
+        self.sessions = SessionStore(database: database)
+        self.verifications = VerificationStore(database: database, hasher: IdentityDocumentHasher(secretKey: configuration.secretKey))
+        self.rateLimiter = RateLimiter(database: database)
+    }
+}
+
+/// Files bundled with the library: templates and the translation catalogue.
+public enum AppResources {
+    public static var directory: URL { Bundle.module.bundleURL.appendingPathComponent("Resources") }
+    public static var templatesDirectory: URL { directory.appendingPathComponent("templates") }
+    public static var catalogueURL: URL { directory.appendingPathComponent("catalogue.json") }
+}

@@ -1,0 +1,31 @@
+import Hummingbird
+import Logging
+
+/// Assembles the router: middleware from the outside in, then each module's routes.
+public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestObservationMiddleware(registry: services.metrics, logger: services.logger))
+    router.add(middleware: SecurityHeadersMiddleware(usesHTTPS: services.configuration.usesHTTPS))
+    router.add(middleware: LanguageMiddleware())
+    router.add(middleware: ErrorMiddleware(renderer: services.renderer, catalogue: services.catalogue, logger: services.logger))
+    router.add(middleware: FileMiddleware(
+        services.configuration.publicDirectory, urlBasePath: "/static", cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]),
+        logger: services.logger))
+    router.add(middleware: SessionMiddleware(services: services))
+
+    OperationsRoutes(services: services).register(on: router)
+    APIRoutes(services: services).register(on: router)
+    AccountRoutes(services: services).register(on: router)
+    CommunityRoutes(services: services).register(on: router)
+    AdminRoutes(services: services).register(on: router)
+    VerificationRoutes(services: services).register(on: router)
+    return router
+}
+
+/// The web server on the configured host and port.
+public func buildApplication(services: AppServices) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(services: services),
+        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "Hromada"),
+        logger: services.logger)
+}

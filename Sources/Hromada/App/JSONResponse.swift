@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+
+/// JSON bodies of the API: snake_case keys, ISO 8601 dates.
+public enum JSONResponse {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    public static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// Decodes a JSON request body of at most 64 KiB; malformed JSON is a 400 problem.
+    public static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: body))
+        } catch {
+            throw AppError(.badRequest, detailKey: "error.bad_json")
+        }
+    }
+}
+
+/// Only paths on this site are followed after sign-in or a language switch (no open redirects).
+public func localRedirectTarget(_ candidate: String?, fallback: String = "/") -> String {
+    guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
+        !candidate.contains("\r"), !candidate.contains("\n")
+    else { return fallback }
+    return candidate
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+
+/// Finds who is asking (a session cookie or an API bearer token), gives the request its CSRF token,
+/// and refuses a cookie-authenticated state change that does not carry a valid one.
+///
+/// Forms carry the token as the `_csrf` field, scripts as the `X-CSRF-Token` header. Before
+/// sign-in the token is bound to the random `hromada_visitor` cookie, so the sign-in and sign-up
+/// forms are protected too. Requests with a bearer token are not exposed to CSRF (a browser never
+/// adds that header by itself) and need no token.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let services: AppServices
+
+    static let sessionCookie = "hromada_session"
+    static let visitorCookie = "hromada_visitor"
+    static let flashCookie = "hromada_flash"
+    static let csrfField = "_csrf"
+    /// Operational endpoints and static files never touch the session store (or the database).
+    static let exemptPrefixes = ["/healthz", "/readyz", "/metrics", "/static/"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if Self.exemptPrefixes.contains(where: { path.hasPrefix($0) }) {
+            return try await next(request, context)
+        }
+        var context = context
+        var request = request
+        var newVisitor: String?
+        var clearSessionCookie = false
+
+        if let authorization = request.headers[.authorization] {
+            guard authorization.lowercased().hasPrefix("bearer "),
+                let found = try await services.sessions.viewer(forToken: String(authorization.dropFirst(7))),
+                found.kind == .api
+            else { throw AppError(.unauthorized, detailKey: "error.bad_token") }
+            context.viewer = found.viewer
+            context.authenticatedByBearer = true
+        } else if let token = request.cookies[Self.sessionCookie]?.value {
+            if let found = try await services.sessions.viewer(forToken: token), found.kind == .browser {
+                context.viewer = found.viewer
+            } else {
+                clearSessionCookie = true
+            }
+        }
+
+        if !context.authenticatedByBearer {
+            let binding: [UInt8]?
+            if let viewer = context.viewer {
+                binding = viewer.sessionTokenHash
+            } else if let visitor = request.cookies[Self.visitorCookie]?.value, visitor.count >= 20 {
+                binding = Array(visitor.utf8)
+            } else {
+                newVisitor = Crypto.randomToken(byteCount: 18)
+                binding = nil
+            }
+            context.csrfToken = services.csrf.token(binding: binding ?? Array((newVisitor ?? "").utf8))
+            if Self.isStateChanging(request.method) {
+                let presented = try await Self.presentedToken(&request)
+                guard let binding, let presented, services.csrf.isValid(presented, binding: binding) else {
+                    throw AppError(.csrf, detailKey: "error.csrf.detail")
+                }
+            }
+        }
+        context.flashKey = request.cookies[Self.flashCookie]?.value
+
+        var response = try await next(request, context)
+        if let newVisitor {
+            response.setCookie(services.cookie(Self.visitorCookie, value: newVisitor, maxAge: 365 * 24 * 3600))
+        }
+        if clearSessionCookie {
+            response.setCookie(services.cookie(Self.sessionCookie, value: "", maxAge: 0))
+        }
+        if context.flashKey != nil, response.headers[values: .setCookie].allSatisfy({ !$0.hasPrefix(Self.flashCookie + "=") }) {
+            response.setCookie(services.cookie(Self.flashCookie, value: "", maxAge: 0))
+        }
+        return response
+    }
+
+    static func isStateChanging(_ method: HTTPRequest.Method) -> Bool {
+        ![.get, .head, .options].contains(method)
+    }
+
+    /// The token from the header, or from the `_csrf` field of a URL-encoded form body.
+    static func presentedToken(_ request: inout Request) async throws -> String? {
+        if let header = request.headers[.xCSRFToken] { return header }
+        guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else { return nil }
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        return FormData(urlEncoded: String(buffer: body)).values[csrfField]
+    }
+}
+
+extension AppServices {
+    /// A cookie with the attributes every Hromada cookie shares: HttpOnly, SameSite=Lax, path /,
+    /// and Secure when the public address is https.
+    func cookie(_ name: String, value: String, maxAge: Int? = nil) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: configuration.usesHTTPS, httpOnly: true, sameSite: .lax)
+    }
+
+    /// A 303 redirect that shows a one-time message (a catalogue key) on the next page.
+    func redirect(to location: String, flash: String? = nil) -> Response {
+        var response = Response.redirect(to: location, type: .normal)
+        if let flash { response.setCookie(cookie(SessionMiddleware.flashCookie, value: flash, maxAge: 60)) }
+        return response
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Postgres
+
+/// Fixed-window rate limits counted in PostgreSQL, so every web process shares them.
+public struct RateLimiter: Sendable {
+    public struct Rule: Sendable {
+        public var name: String
+        public var limit: Int
+        public var windowSeconds: Int
+        public init(name: String, limit: Int, windowSeconds: Int) {
+            self.name = name
+            self.limit = limit
+            self.windowSeconds = windowSeconds
+        }
+    }
+
+    let database: PostgresPool
+
+    /// Counts one attempt under `rule` for `key` (an account, an IP address) and tells whether it
+    /// stays within the limit.
+    public func allow(_ rule: Rule, key: String) async throws -> Bool {
+        let hits = try await database.query(
+            """
+            INSERT INTO rate_limit_windows (bucket, window_start, hits)
+            VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+            ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit_windows.hits + 1
+            RETURNING hits
+            """, "\(rule.name):\(key)", rule.windowSeconds)[0].decode("hits", as: Int.self)
+        return hits <= rule.limit
+    }
+
+    /// Deletes windows older than a day.
+    public func prune() async throws {
+        try await database.query("DELETE FROM rate_limit_windows WHERE window_start < now() - interval '1 day'")
+    }
+}
+
+extension RateLimiter.Rule {
+    /// Sign-in attempts for one e-mail address: 10 per 15 minutes.
+    public static let signInPerAccount = Self(name: "signin-account", limit: 10, windowSeconds: 900)
+    /// Sign-in attempts from one IP address: 50 per 15 minutes (a shared office or school network).
+    public static let signInPerIP = Self(name: "signin-ip", limit: 50, windowSeconds: 900)
+    /// New accounts from one IP address: 20 per hour.
+    public static let signUpPerIP = Self(name: "signup-ip", limit: 20, windowSeconds: 3600)
+}

@@ -1,0 +1,65 @@
+import Postgres
+
+/// Communities, their departments and holiday calendars in PostgreSQL.
+public struct CommunityStore: Sendable {
+    let database: PostgresPool
+
+    public func all() async throws -> [Community] {
+        try await database.query("SELECT id, slug::text, name_uk, name_en, settings FROM communities ORDER BY name_uk")
+            .map(Self.community)
+    }
+
+    /// The community with this slug, or a not-found error.
+    public func require(slug: String) async throws -> Community {
+        let rows = try await database.query(
+            "SELECT id, slug::text, name_uk, name_en, settings FROM communities WHERE slug = $1", slug)
+        guard let row = rows.first else { throw AppError.notFound }
+        return try Self.community(row)
+    }
+
+    public func departments(of communityID: Int) async throws -> [Department] {
+        try await database.query(
+            "SELECT id, community_id, slug::text, name_uk, name_en FROM departments WHERE community_id = $1 ORDER BY name_uk",
+            communityID
+        ).map { row in
+            Department(
+                id: try row.decode("id"), communityID: try row.decode("community_id"), slug: try row.decode("slug"),
+                nameUK: try row.decode("name_uk"), nameEN: try row.decode("name_en"))
+        }
+    }
+
+    public func holidays(of communityID: Int) async throws -> [CalendarDay] {
+        try await database.query("SELECT day FROM holidays WHERE community_id = $1 ORDER BY day", communityID)
+            .map { try $0.decode("day") }
+    }
+
+    /// Creates a community; the slug must pass ``Community/isValidSlug(_:)``.
+    public func create(
+        slug: String, nameUK: String, nameEN: String, settings: CommunitySettings = CommunitySettings(),
+        on session: PostgresSession
+    ) async throws -> Community {
+        guard Community.isValidSlug(slug) else { throw AppError(.validation, detailKey: "community.slug_invalid") }
+        let row = try await session.query(
+            """
+            INSERT INTO communities (slug, name_uk, name_en, settings) VALUES ($1, $2, $3, $4)
+            RETURNING id, slug::text, name_uk, name_en, settings
+            """, slug, nameUK, nameEN, try PostgresJSON(encoding: settings))[0]
+        return try Self.community(row)
+    }
+
+    public func addDepartment(
+        to communityID: Int, slug: String, nameUK: String, nameEN: String, on session: PostgresSession
+    ) async throws -> Department {
+        let id = try await session.query(
+            "INSERT INTO departments (community_id, slug, name_uk, name_en) VALUES ($1, $2, $3, $4) RETURNING id",
+            communityID, slug, nameUK, nameEN)[0].decode("id", as: Int.self)
+        return Department(id: id, communityID: communityID, slug: slug, nameUK: nameUK, nameEN: nameEN)
+    }
+
+    static func community(_ row: PostgresRow) throws -> Community {
+        Community(
+            id: try row.decode("id"), slug: try row.decode("slug"), nameUK: try row.decode("name_uk"),
+            nameEN: try row.decode("name_en"),
+            settings: try row.decode("settings", as: PostgresJSON.self).decode(CommunitySettings.self))
+    }
+}

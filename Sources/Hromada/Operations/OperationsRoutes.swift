@@ -1,0 +1,36 @@
+import Hummingbird
+import NIOCore
+import Postgres
+
+/// `/healthz` (the process answers), `/readyz` (the database answers) and `/metrics` (Prometheus).
+struct OperationsRoutes {
+    let services: AppServices
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("/readyz") { _, _ in
+            do {
+                try await services.database.query("SELECT 1")
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+            } catch {
+                return Response(
+                    status: .serviceUnavailable, headers: [.contentType: "text/plain", .retryAfter: "5"],
+                    body: .init(byteBuffer: ByteBuffer(string: "database unavailable\n")))
+            }
+        }
+        router.get("/metrics") { _, _ in
+            let statistics = await services.database.statistics
+            for (name, value) in [("open", statistics.open), ("in_use", statistics.inUse), ("waiting", statistics.waiting)] {
+                services.metrics.makeGauge(
+                    descriptor: .init(namespace: "hromada", subsystem: "db_pool", metricName: name, unitName: "connections",
+                                      helpText: "Database pool connections: \(name)")
+                ).set(Double(value))
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.emitToBuffer())))
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Every method blocks the calling thread, so the application reaches it
+/// only through ``PostgresPool``, which runs these calls on its own thread pool and lends a
+/// connection to one task at a time.
+public final class PostgresConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Opens a connection and sets up the session (UTC, ISO dates, statement timeout). Blocks.
+    public static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
+        // The URL comes last so that what it says wins over these defaults.
+        let parameters: [(String, String)] = [
+            ("connect_timeout", String(configuration.connectTimeoutSeconds)),
+            ("application_name", configuration.applicationName),
+            ("client_encoding", "UTF8"),
+            ("dbname", configuration.url),
+        ]
+        let keywords = parameters.map { strdup($0.0) }
+        let values = parameters.map { strdup($0.1) }
+        defer {
+            keywords.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
+        var valuePointers = values.map { UnsafePointer($0) } + [nil]
+        guard let handle = PQconnectdbParams(&keywordPointers, &valuePointers, 1) else {
+            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        let connection = PostgresConnection(handle: handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .connection, message: connection.lastErrorMessage)
+        }
+        try connection.execute(
+            "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; "
+                + "SET client_min_messages = 'warning'; SET statement_timeout = \(max(0, configuration.statementTimeoutMilliseconds))"
+        )
+        return connection
+    }
+
+    /// Runs one parameterised statement and returns its rows. Blocks.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable]) throws -> PostgresResult {
+        let types = parameters.map { Oid(type(of: $0).postgresType.rawValue) }
+        let texts = parameters.map { $0.postgresText.map { strdup($0) } ?? nil }
+        defer { texts.forEach { free($0) } }
+        let values = texts.map { $0.map { UnsafePointer($0) } }
+        let result = types.withUnsafeBufferPointer { typeBuffer in
+            values.withUnsafeBufferPointer { valueBuffer in
+                PQexecParams(
+                    handle, sql, Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress,
+                    nil, nil, 0
+                )
+            }
+        }
+        return try consume(result)
+    }
+
+    /// Runs SQL text that takes no parameters and may hold several statements, such as a
+    /// migration file. Blocks. Never pass text built from user input.
+    @discardableResult
+    public func execute(_ sql: String) throws -> PostgresResult {
+        try consume(PQexec(handle, sql))
+    }
+
+    /// Whether the connection is still usable: drains anything the server sent while it sat idle
+    /// (a termination notice, say) without blocking, then asks libpq. Never blocks.
+    public var isHealthy: Bool {
+        guard PQstatus(handle) == CONNECTION_OK else { return false }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        // A terminated backend first sends its farewell message, then closes: keep reading while
+        // there is something to read, so the closed socket is noticed too.
+        var reads = 0
+        while reads < 8, poll(&descriptor, 1, 0) > 0 {
+            if PQconsumeInput(handle) == 0 { return false }
+            drainNotifications()
+            reads += 1
+        }
+        return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
+    /// The server process serving this connection.
+    public var backendProcessID: Int { Int(PQbackendPID(handle)) }
+
+    /// Quotes an identifier (a channel name, say) for use in SQL text.
+    public func quoteIdentifier(_ identifier: String) throws -> String {
+        guard let quoted = PQescapeIdentifier(handle, identifier, identifier.utf8.count) else {
+            throw PostgresError(kind: .server, message: lastErrorMessage)
+        }
+        defer { PQfreemem(quoted) }
+        return String(cString: quoted)
+    }
+
+    // MARK: - Notifications
+
+    /// Waits up to `timeoutMilliseconds` for notifications on channels this connection listens to.
+    /// Blocks. Throws when the connection is lost.
+    func waitForNotifications(timeoutMilliseconds: Int32) throws -> [PostgresNotification] {
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, timeoutMilliseconds)
+        if ready > 0, PQconsumeInput(handle) == 0 {
+            throw PostgresError(kind: .connection, message: lastErrorMessage)
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .connection, message: lastErrorMessage)
+        }
+        return drainNotifications()
+    }
+
+    @discardableResult
+    private func drainNotifications() -> [PostgresNotification] {
+        var notifications: [PostgresNotification] = []
+        while let notification = PQnotifies(handle) {
+            notifications.append(
+                PostgresNotification(
+                    channel: String(cString: notification.pointee.relname),
+                    payload: String(cString: notification.pointee.extra),
+                    processID: Int(notification.pointee.be_pid)
+                )
+            )
+            PQfreemem(notification)
+        }
+        return notifications
+    }
+
+    // MARK: - Results and errors
+
+    private var lastErrorMessage: String {
+        guard let message = PQerrorMessage(handle) else { return "unknown libpq error" }
+        let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "connection lost" : text
+    }
+
+    private func consume(_ result: OpaquePointer?) throws -> PostgresResult {
+        guard let result else {
+            throw PostgresError(kind: .connection, message: lastErrorMessage)
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY else {
+            throw error(from: result)
+        }
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        var names: [String] = []
+        var types: [PostgresType] = []
+        names.reserveCapacity(columnCount)
+        for column in 0..<Int32(columnCount) {
+            names.append(String(cString: PQfname(result, column)))
+            types.append(PostgresType(rawValue: UInt32(PQftype(result, column))))
+        }
+        var cells: [[String?]] = []
+        cells.reserveCapacity(rowCount)
+        for row in 0..<Int32(rowCount) {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<Int32(columnCount) {
+                if PQgetisnull(result, row, column) == 1 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, row, column)))
+                }
+            }
+            cells.append(values)
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresResult(columns: PostgresColumns(names: names, types: types), cells: cells, rowsAffected: affected)
+    }
+
+    private func error(from result: OpaquePointer) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            return String(cString: value)
+        }
+        guard let sqlState = field("C") else {
+            return PostgresError(kind: .connection, message: lastErrorMessage)
+        }
+        return PostgresError(
+            kind: .server, message: field("M") ?? lastErrorMessage, sqlState: sqlState, detail: field("D"),
+            hint: field("H"), constraint: field("n"), table: field("t"), column: field("c")
+        )
+    }
+}
+
+/// A message delivered by `NOTIFY` (or `pg_notify`).
+public struct PostgresNotification: Sendable, Equatable {
+    public var channel: String
+    public var payload: String
+    /// The server process that sent it.
+    public var processID: Int
+}
