@@ -189,15 +189,19 @@ public struct PostgresJSON: PostgresCodable, Equatable {
 
     public init(text: String) { self.text = text }
 
-    /// Encodes a value with sorted keys, so equal values give equal text.
-    public init<T: Encodable>(encoding value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+    /// Encodes a value; the default encoder sorts keys, so equal values give equal text.
+    public init<T: Encodable>(encoding value: T, encoder: JSONEncoder = PostgresJSON.sortedKeysEncoder) throws {
         self.text = String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    public func decode<T: Decodable>(_ type: T.Type = T.self, decoder: JSONDecoder = JSONDecoder()) throws -> T {
+        try decoder.decode(T.self, from: Data(text.utf8))
+    }
+
+    public static var sortedKeysEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
     }
 
     public static var postgresType: PostgresType { .jsonb }

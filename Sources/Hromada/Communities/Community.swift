@@ -38,6 +38,7 @@ public struct Department: Sendable, Equatable {
 
 /// Thresholds, periods and limits a community's administrator can change; modules read them here.
 /// Values missing from the stored JSON take the defaults (Khmelnytskyi's rules, see DESIGN.md).
+/// Stored and served with snake_case keys: `settings->'petitions'->>'signature_threshold'`.
 public struct CommunitySettings: Sendable, Equatable, Codable {
     public struct Petitions: Sendable, Equatable, Codable {
         public var signatureThreshold = 500

@@ -43,7 +43,7 @@ public struct CommunityStore: Sendable {
             """
             INSERT INTO communities (slug, name_uk, name_en, settings) VALUES ($1, $2, $3, $4)
             RETURNING id, slug::text, name_uk, name_en, settings
-            """, slug, nameUK, nameEN, try PostgresJSON(encoding: settings))[0]
+            """, slug, nameUK, nameEN, try PostgresJSON(encoding: settings, encoder: JSONResponse.encoder))[0]
         return try Self.community(row)
     }
 
@@ -60,6 +60,6 @@ public struct CommunityStore: Sendable {
         Community(
             id: try row.decode("id"), slug: try row.decode("slug"), nameUK: try row.decode("name_uk"),
             nameEN: try row.decode("name_en"),
-            settings: try row.decode("settings", as: PostgresJSON.self).decode(CommunitySettings.self))
+            settings: try row.decode("settings", as: PostgresJSON.self).decode(CommunitySettings.self, decoder: JSONResponse.decoder))
     }
 }

@@ -81,7 +81,31 @@ public struct DemoData {
         if !existing.isEmpty { return .alreadyPresent }
 
         let passwordHash = try await services.accounts.hashPassword(Self.password)
-        let verifications: [(personID: Int, age: Int, name: String, index: Int)] = try await database.transaction { session in
+        let verifications: [(personID: Int, age: Int, name: String, index: Int)]
+        do {
+            verifications = try await insertCommunityAndPeople(passwordHash: passwordHash, today: today)
+        } catch let error as PostgresError where error.constraint == "communities_slug_key" {
+            return .alreadyPresent  // another loader got there first
+        }
+        let community = try await services.communities.require(slug: Self.communitySlug)
+        for entry in verifications {
+            // Born 30 years and some months ago, so the age is the same all year round.
+            let birthDate = CalendarDay(year: today.year - entry.age - 1, month: today.month, day: 1).adding(days: 200)
+            let claims = IdentityClaims(
+                fullName: entry.name, birthDate: birthDate, isResident: true, documentType: .idCard,
+                documentNumber: String(format: "DEMO%06d", entry.index + 1))
+            try await services.verifications.record(
+                claims, source: "in_person", personID: entry.personID, communityID: community.id, verifiedBy: nil, ip: nil)
+        }
+        return .loaded
+    }
+
+    /// The community, its departments and holidays, and the demo people with their roles, in one
+    /// transaction. Returns the people to verify.
+    private func insertCommunityAndPeople(passwordHash: String, today: CalendarDay) async throws
+        -> [(personID: Int, age: Int, name: String, index: Int)]
+    {
+        try await services.database.transaction { session in
             let community = try await services.communities.create(
                 slug: Self.communitySlug, nameUK: "Хмельницька міська територіальна громада",
                 nameEN: "Khmelnytskyi City Territorial Community", on: session)
@@ -113,16 +137,5 @@ public struct DemoData {
                 AuditEntry(actorID: nil, communityID: community.id, action: "demo.load", summary: "demo data loaded"), on: session)
             return pending
         }
-        let community = try await services.communities.require(slug: Self.communitySlug)
-        for entry in verifications {
-            // Born 30 years and some months ago, so the age is the same all year round.
-            let birthDate = CalendarDay(year: today.year - entry.age - 1, month: today.month, day: 1).adding(days: 200)
-            let claims = IdentityClaims(
-                fullName: entry.name, birthDate: birthDate, isResident: true, documentType: .idCard,
-                documentNumber: String(format: "DEMO%06d", entry.index + 1))
-            try await services.verifications.record(
-                claims, source: "in_person", personID: entry.personID, communityID: community.id, verifiedBy: nil, ip: nil)
-        }
-        return .loaded
     }
 }

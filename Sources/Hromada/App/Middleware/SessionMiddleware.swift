@@ -6,8 +6,8 @@ import Hummingbird
 ///
 /// Forms carry the token as the `_csrf` field, scripts as the `X-CSRF-Token` header. Before
 /// sign-in the token is bound to the random `hromada_visitor` cookie, so the sign-in and sign-up
-/// forms are protected too. Requests with a bearer token are not exposed to CSRF (a browser never
-/// adds that header by itself) and need no token.
+/// forms are protected too. Requests with a bearer token, and API calls without a session cookie,
+/// carry no credential a browser adds by itself, so they need no token.
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let services: AppServices
@@ -44,7 +44,10 @@ struct SessionMiddleware: RouterMiddleware {
             }
         }
 
-        if !context.authenticatedByBearer {
+        // An API call that carries no session cookie has no ambient authority to abuse.
+        let needsCSRFCheck = !context.authenticatedByBearer
+            && !(path.hasPrefix("/api/") && request.cookies[Self.sessionCookie] == nil)
+        if needsCSRFCheck {
             let binding: [UInt8]?
             if let viewer = context.viewer {
                 binding = viewer.sessionTokenHash
