@@ -9,6 +9,9 @@ struct BenchDB: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL of a scratch database.") var databaseURL: String
     @Option(help: "Path of pgbench.") var pgbench: String = "pgbench"
     @Option(help: "Inserts per measurement.") var inserts: Int = 20_000
+    @Option(help: "Interleaved rounds; the median is reported.") var rounds: Int = 3
+
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), size: 32)
@@ -17,12 +20,18 @@ struct BenchDB: AsyncParsableCommand {
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-insert.sql")
         try "INSERT INTO bench_rows (author, note) VALUES (42, 'signature');\n".write(to: script, atomically: true, encoding: .utf8)
 
-        print("Single-row INSERTs, \(inserts) per measurement")
+        print("Single-row INSERTs, \(inserts) per measurement, median of \(rounds) interleaved rounds")
         print("clients  driver (rows/s)  pgbench (rows/s)  ratio")
         for clients in [1, 32] {
-            let driver = try await driverRate(pool: pool, clients: clients)
-            let reference = try pgbenchRate(script: script.path, clients: clients)
-            print(String(format: "%7d  %15.0f  %16.0f  %5.2f", clients, driver, reference, driver / reference))
+            var driver: [Double] = []
+            var reference: [Double] = []
+            for _ in 0..<rounds {
+                reference.append(try pgbenchRate(script: script.path, clients: clients))
+                driver.append(try await driverRate(pool: pool, clients: clients))
+            }
+            let driverMedian = median(driver)
+            let referenceMedian = median(reference)
+            print(String(format: "%7d  %15.0f  %16.0f  %5.2f", clients, driverMedian, referenceMedian, driverMedian / referenceMedian))
         }
         await pool.shutdown()
     }

@@ -11,15 +11,19 @@ public struct PostgresConfiguration: Sendable {
     public var connectTimeoutSeconds: Int
     /// Shown in `pg_stat_activity.application_name`.
     public var applicationName: String
+    /// Statements each connection keeps prepared. Set 0 behind a pooler that cannot follow named
+    /// prepared statements (PgBouncer before 1.21 in transaction mode).
+    public var preparedStatementCacheSize: Int
 
     public init(
         url: String, statementTimeoutMilliseconds: Int = 30_000, connectTimeoutSeconds: Int = 5,
-        applicationName: String = "hromada"
+        applicationName: String = "hromada", preparedStatementCacheSize: Int = 256
     ) {
         self.url = url
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.applicationName = applicationName
+        self.preparedStatementCacheSize = preparedStatementCacheSize
     }
 
     /// The same server, another database (used to create and drop test databases).

@@ -6,9 +6,18 @@ import Foundation
 /// connection to one task at a time.
 public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// Named prepared statements of this connection, by SQL text and parameter types.
+    private var preparedStatements: [StatementKey: String] = [:]
+    private let preparedStatementLimit: Int
 
-    private init(handle: OpaquePointer) {
+    private struct StatementKey: Hashable {
+        var sql: String
+        var types: [Oid]
+    }
+
+    private init(handle: OpaquePointer, preparedStatementLimit: Int) {
         self.handle = handle
+        self.preparedStatementLimit = preparedStatementLimit
     }
 
     deinit {
@@ -35,7 +44,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard let handle = PQconnectdbParams(&keywordPointers, &valuePointers, 1) else {
             throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
         }
-        let connection = PostgresConnection(handle: handle)
+        let connection = PostgresConnection(handle: handle, preparedStatementLimit: configuration.preparedStatementCacheSize)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(kind: .connection, message: connection.lastErrorMessage)
         }
@@ -47,21 +56,41 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs one parameterised statement and returns its rows. Blocks.
+    ///
+    /// The first run of a statement prepares it under a name, later runs only bind and execute,
+    /// so the server parses and plans it once per connection (up to the configured cache size).
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable]) throws -> PostgresResult {
         let types = parameters.map { Oid(type(of: $0).postgresType.rawValue) }
         let texts = parameters.map { $0.postgresText.map { strdup($0) } ?? nil }
         defer { texts.forEach { free($0) } }
         let values = texts.map { $0.map { UnsafePointer($0) } }
+        let statementName = try preparedStatementName(sql: sql, types: types)
         let result = types.withUnsafeBufferPointer { typeBuffer in
             values.withUnsafeBufferPointer { valueBuffer in
-                PQexecParams(
-                    handle, sql, Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress,
-                    nil, nil, 0
-                )
+                if let statementName {
+                    return PQexecPrepared(handle, statementName, Int32(parameters.count), valueBuffer.baseAddress, nil, nil, 0)
+                }
+                return PQexecParams(
+                    handle, sql, Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress, nil, nil, 0)
             }
         }
         return try consume(result)
+    }
+
+    /// The name of the statement prepared for `sql`, preparing it now if needed; `nil` once the
+    /// cache is full (the statement then runs unnamed).
+    private func preparedStatementName(sql: String, types: [Oid]) throws -> String? {
+        let key = StatementKey(sql: sql, types: types)
+        if let name = preparedStatements[key] { return name }
+        guard preparedStatements.count < preparedStatementLimit else { return nil }
+        let name = "hromada_\(preparedStatements.count + 1)"
+        let result = types.withUnsafeBufferPointer { typeBuffer in
+            PQprepare(handle, name, sql, Int32(types.count), typeBuffer.baseAddress)
+        }
+        _ = try consume(result)
+        preparedStatements[key] = name
+        return name
     }
 
     /// Runs SQL text that takes no parameters and may hold several statements, such as a

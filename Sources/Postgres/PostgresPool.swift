@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 
 /// A fixed-size pool of connections.
@@ -9,19 +10,33 @@ import NIOPosix
 /// is busy, callers wait in arrival order until one is returned or the wait timeout passes.
 /// A connection that broke (the server restarted, an administrator terminated its backend) is
 /// dropped when it is returned or lent, and a new one is opened in its place.
-public actor PostgresPool {
-    public nonisolated let configuration: PostgresConfiguration
-    public nonisolated let size: Int
-    public nonisolated let waitTimeout: Duration
-    nonisolated let threadPool: NIOThreadPool
+///
+/// Lending and returning take a lock for a few instructions instead of hopping to an actor,
+/// because every statement does both.
+public final class PostgresPool: Sendable {
+    public let configuration: PostgresConfiguration
+    public let size: Int
+    public let waitTimeout: Duration
+    let threadPool: NIOThreadPool
     private let logger: Logger
+    private let state = NIOLockedValueBox(State())
 
-    private var idle: [PostgresConnection] = []
-    /// Connections lent out, idle, or being opened.
-    private var openCount = 0
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<PostgresConnection, any Error>)] = []
-    private var nextWaiterID: UInt64 = 0
-    private var isClosed = false
+    private struct State {
+        var idle: [PostgresConnection] = []
+        /// Connections lent out, idle, or being opened.
+        var openCount = 0
+        var waiters: [(id: UInt64, continuation: CheckedContinuation<PostgresConnection, any Error>)] = []
+        var nextWaiterID: UInt64 = 0
+        var isClosed = false
+    }
+
+    /// What a caller of `lease` does next, decided under the lock and carried out outside it.
+    private enum LeaseStep {
+        case check(PostgresConnection)
+        case open
+        case wait
+        case closed
+    }
 
     /// - Parameters:
     ///   - size: the most connections open at once.
@@ -40,70 +55,81 @@ public actor PostgresPool {
     }
 
     /// Lends a connection to `body` and takes it back afterwards, whatever happens.
-    public nonisolated func withConnection<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+    public func withConnection<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
         let connection = try await lease()
         do {
             let value = try await body(PostgresSession(connection: connection, threadPool: threadPool))
-            await giveBack(connection)
+            giveBack(connection)
             return value
         } catch {
-            await giveBack(connection)
+            giveBack(connection)
             throw error
         }
     }
 
     /// Runs one statement on any free connection.
     @discardableResult
-    public nonisolated func query(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> PostgresResult {
+    public func query(_ sql: String, _ parameters: any PostgresEncodable...) async throws -> PostgresResult {
         try await withConnection { try await $0.query(sql, parameters: parameters) }
     }
 
     /// Runs one statement on any free connection.
     @discardableResult
-    public nonisolated func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresResult {
+    public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresResult {
         try await withConnection { try await $0.query(sql, parameters: parameters) }
     }
 
     /// Closes idle connections and fails waiting callers. Connections lent out close when returned.
     public func shutdown() async {
-        isClosed = true
-        idle.removeAll()
+        let waiters = state.withLockedValue { state in
+            state.isClosed = true
+            state.openCount -= state.idle.count
+            state.idle.removeAll()
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
         for waiter in waiters {
             waiter.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "the pool was shut down"))
         }
-        waiters.removeAll()
         try? await threadPool.shutdownGracefully()
     }
 
     /// Counts for monitoring: connections open, lent out, and callers waiting.
     public var statistics: (open: Int, inUse: Int, waiting: Int) {
-        (openCount, openCount - idle.count, waiters.count)
+        state.withLockedValue { ($0.openCount, $0.openCount - $0.idle.count, $0.waiters.count) }
     }
 
     // MARK: - Lending
 
     private func lease() async throws -> PostgresConnection {
-        while !isClosed {
-            if let connection = idle.popLast() {
-                if connection.isHealthy {
-                    return connection
+        while true {
+            let step = state.withLockedValue { state -> LeaseStep in
+                if state.isClosed { return .closed }
+                if let connection = state.idle.popLast() { return .check(connection) }
+                if state.openCount < size {
+                    state.openCount += 1
+                    return .open
                 }
-                logger.notice("dropping a broken database connection")
-                openCount -= 1
-                continue
+                return .wait
             }
-            if openCount < size {
-                openCount += 1
+            switch step {
+            case .check(let connection):
+                if connection.isHealthy { return connection }
+                logger.notice("dropping a broken database connection")
+                state.withLockedValue { $0.openCount -= 1 }
+            case .open:
                 do {
                     return try await openConnection()
                 } catch {
-                    openCount -= 1
+                    state.withLockedValue { $0.openCount -= 1 }
                     throw error
                 }
+            case .wait:
+                return try await waitForConnection()
+            case .closed:
+                throw PostgresError(kind: .poolClosed, message: "the pool was shut down")
             }
-            return try await waitForConnection()
         }
-        throw PostgresError(kind: .poolClosed, message: "the pool was shut down")
     }
 
     private func openConnection() async throws -> PostgresConnection {
@@ -118,57 +144,59 @@ public actor PostgresPool {
     }
 
     private func waitForConnection() async throws -> PostgresConnection {
-        nextWaiterID += 1
-        let id = nextWaiterID
         let timeout = waitTimeout
         return try await withCheckedThrowingContinuation { continuation in
-            waiters.append((id, continuation))
+            let id = state.withLockedValue { state -> UInt64 in
+                state.nextWaiterID += 1
+                state.waiters.append((state.nextWaiterID, continuation))
+                return state.nextWaiterID
+            }
             Task { [weak self] in
                 try? await Task.sleep(for: timeout)
-                await self?.expireWaiter(id)
+                self?.expireWaiter(id)
             }
         }
     }
 
     private func expireWaiter(_ id: UInt64) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        let waiter = waiters.remove(at: index)
-        waiter.continuation.resume(
-            throwing: PostgresError(kind: .poolTimeout, message: "no database connection became free in time")
-        )
+        let expired = state.withLockedValue { state in
+            state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) }
+        }
+        expired?.continuation.resume(
+            throwing: PostgresError(kind: .poolTimeout, message: "no database connection became free in time"))
     }
 
     private func giveBack(_ connection: PostgresConnection) {
-        if isClosed {
-            openCount -= 1
-            return
+        let healthy = connection.isHealthy
+        if !healthy { logger.notice("dropping a broken database connection") }
+        let (waiter, replace) = state.withLockedValue { state -> ((id: UInt64, continuation: CheckedContinuation<PostgresConnection, any Error>)?, Bool) in
+            if state.isClosed || !healthy {
+                state.openCount -= 1
+                // Open a replacement for the first waiter, if any is waiting.
+                guard !state.isClosed, !state.waiters.isEmpty, state.openCount < size else { return (nil, false) }
+                state.openCount += 1
+                return (nil, true)
+            }
+            if state.waiters.isEmpty {
+                state.idle.append(connection)
+                return (nil, false)
+            }
+            return (state.waiters.removeFirst(), false)
         }
-        guard connection.isHealthy else {
-            logger.notice("dropping a broken database connection")
-            openCount -= 1
-            replaceForFirstWaiter()
-            return
-        }
-        if waiters.isEmpty {
-            idle.append(connection)
-        } else {
-            waiters.removeFirst().continuation.resume(returning: connection)
-        }
+        waiter?.continuation.resume(returning: connection)
+        if replace { openReplacementForFirstWaiter() }
     }
 
-    /// A connection was dropped while callers wait: open a new one for the first of them.
-    private func replaceForFirstWaiter() {
-        guard !waiters.isEmpty, openCount < size else { return }
-        openCount += 1
+    private func openReplacementForFirstWaiter() {
         Task {
             do {
-                let connection = try await openConnection()
-                giveBack(connection)
+                giveBack(try await openConnection())
             } catch {
-                openCount -= 1
-                if !waiters.isEmpty {
-                    waiters.removeFirst().continuation.resume(throwing: error)
+                let waiter = state.withLockedValue { state in
+                    state.openCount -= 1
+                    return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
                 }
+                waiter?.continuation.resume(throwing: error)
             }
         }
     }

@@ -11,7 +11,7 @@ extension PostgresPool {
     /// when it throws. A serialization failure or deadlock runs the whole transaction again, up to
     /// `maxAttempts` times with a short random back-off, so `body` must do nothing but database
     /// work that can be repeated.
-    public nonisolated func transaction<T>(
+    public func transaction<T>(
         isolation: PostgresIsolationLevel = .readCommitted, maxAttempts: Int = 5,
         _ body: (PostgresSession) async throws -> T
     ) async throws -> T {

@@ -21,7 +21,7 @@ import Testing
         let counts = try await pool.query("SELECT count(*) AS n, count(DISTINCT backend) AS backends FROM pool_rows")[0]
         #expect(try counts.decode("n", as: Int.self) == 500)
         #expect(try counts.decode("backends", as: Int.self) <= 8)
-        let statistics = await pool.statistics
+        let statistics = pool.statistics
         #expect(statistics.open <= 8)
         #expect(statistics.inUse == 0)
         #expect(statistics.waiting == 0)
@@ -67,7 +67,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(100))
         let secondBackend = try await pool.query("SELECT pg_backend_pid() AS pid")[0].decode("pid", as: Int.self)
         #expect(secondBackend != firstBackend)
-        #expect(await pool.statistics.open == 1)
+        #expect(pool.statistics.open == 1)
         await pool.shutdown()
     }
 
@@ -77,7 +77,7 @@ import Testing
             size: 1)
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error?.isUnavailable == true)
-        #expect(await pool.statistics.open == 0)
+        #expect(pool.statistics.open == 0)
         await pool.shutdown()
     }
 

@@ -21,7 +21,7 @@ struct OperationsRoutes {
             }
         }
         router.get("/metrics") { _, _ in
-            let statistics = await services.database.statistics
+            let statistics = services.database.statistics
             for (name, value) in [("open", statistics.open), ("in_use", statistics.inUse), ("waiting", statistics.waiting)] {
                 services.metrics.makeGauge(
                     descriptor: .init(namespace: "hromada", subsystem: "db_pool", metricName: name, unitName: "connections",
