@@ -60,7 +60,14 @@ struct Serve: AsyncParsableCommand {
             configuration: PostgresConfiguration(url: configuration.databaseURL), size: configuration.databasePoolSize,
             logger: logger)
         try await migrate(configuration, pool: pool, logger: logger)
-        let services = try await AppServices(configuration: configuration, database: pool, logger: logger)
+        var mailTransport: (any MailTransport)?
+        if let url = configuration.smtpURL {
+            guard let smtp = SMTPConfiguration(url: url) else {
+                throw ValidationError("HROMADA_SMTP_URL must look like smtp://host:25?from=noreply@example.ua")
+            }
+            mailTransport = SMTPDelivery(configuration: smtp)
+        }
+        let services = try await AppServices(configuration: configuration, database: pool, logger: logger, mailTransport: mailTransport)
         let housekeeping = Task {
             while !Task.isCancelled {
                 try? await services.sessions.prune()
@@ -68,7 +75,15 @@ struct Serve: AsyncParsableCommand {
                 try? await Task.sleep(for: .seconds(600))
             }
         }
-        defer { housekeeping.cancel() }
+        let worker = JobWorker(queue: services.jobs, handlers: services.jobHandlers, logger: logger)
+        let jobs = Task {
+            await worker.run(listener: PostgresListener(configuration: pool.configuration, logger: logger),
+                             recurring: AppServices.recurringJobs)
+        }
+        defer {
+            housekeeping.cancel()
+            jobs.cancel()
+        }
         logger.info("Hromada serves on http://\(configuration.host):\(configuration.port)")
         try await buildApplication(services: services).runService()
     }

@@ -77,6 +77,13 @@ struct AccountRoutes {
                 "slug": community.slug, "name": community.name(context.language),
                 "roles": roles.map { t.text($0.titleKey, context.language) }.joined(separator: ", "),
             ]
+            let view = services.documentView(context.language)
+            let documents = try await services.workflow.documents(authoredBy: viewer.person.id, communityID: community.id)
+            entry["documents"] = documents.map { document -> [String: Any] in
+                var values = view.values(document, communitySlug: community.slug)
+                values["href"] = services.workflow.sourcePath(document, communitySlug: community.slug)
+                return values
+            }
             if let identity {
                 entry["verified"] = [
                     "name": identity.fullName, "age": identity.age(on: today),

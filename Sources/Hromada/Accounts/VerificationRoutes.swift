@@ -2,21 +2,12 @@ import Foundation
 import Postgres
 import Hummingbird
 
-/// `/{community}/office`: the officials' workspace, and its identity verification desk where
-/// administrative service centre staff record a person's documents.
+/// `/{community}/office/verifications`: the identity verification desk where administrative
+/// service centre staff record a person's documents.
 struct VerificationRoutes {
     let services: AppServices
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/{community}/office") { request, context in
-            let viewer = try context.requireViewer()
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
-            try viewer.require(.useOffice, in: community.id)
-            let page = Page(
-                "office", titleKey: "office.title", community: community,
-                values: ["can_verify": viewer.can(.verifyIdentities, in: community.id)])
-            return services.renderer.response(page, request: request, context: context)
-        }
         router.get("/{community}/office/verifications") { request, context in
             let (community, _) = try await authorize(context)
             return try await deskPage(request, context, community: community)

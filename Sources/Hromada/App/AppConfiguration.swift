@@ -23,6 +23,13 @@ public struct AppConfiguration: Sendable {
     public var sqlDirectory: String
     /// scrypt cost of new password hashes (log2 N); tests lower it to stay fast.
     public var passwordCost: Int
+    /// `HROMADA_SMTP_URL`: `smtp://host:port?from=address`; without it e-mail waits in the outbox.
+    public var smtpURL: String?
+
+    /// The domain of Message-IDs: the public address's host.
+    public var mailDomain: String {
+        URL(string: publicURL)?.host ?? "hromada.local"
+    }
 
     public static let minimumSecretLength = 32
 
@@ -80,6 +87,7 @@ public struct AppConfiguration: Sendable {
         }
         if let directory = environment["HROMADA_PUBLIC_DIR"] { configuration.publicDirectory = directory }
         if let directory = environment["HROMADA_SQL_DIR"] { configuration.sqlDirectory = directory }
+        if let smtp = environment["HROMADA_SMTP_URL"], !smtp.isEmpty { configuration.smtpURL = smtp }
         return configuration
     }
 

@@ -19,8 +19,16 @@ public struct AppServices: Sendable {
     public let sessions: SessionStore
     public let verifications: VerificationStore
     public let rateLimiter: RateLimiter
+    public let jobs: JobQueue
+    public let outbox: Outbox
+    public let workflow: WorkflowStore
+    public let appeals: AppealStore
+    /// Delivers the outbox when SMTP is configured.
+    public let mailTransport: (any MailTransport)?
 
-    public init(configuration: AppConfiguration, database: PostgresPool, logger: Logger) async throws {
+    public init(
+        configuration: AppConfiguration, database: PostgresPool, logger: Logger, mailTransport: (any MailTransport)? = nil
+    ) async throws {
         self.configuration = configuration
         self.database = database
         self.logger = logger
@@ -37,7 +45,24 @@ public struct AppServices: Sendable {
         self.sessions = SessionStore(database: database)
         self.verifications = VerificationStore(database: database, hasher: IdentityDocumentHasher(secretKey: configuration.secretKey))
         self.rateLimiter = RateLimiter(database: database)
+        self.jobs = JobQueue(database: database)
+        self.mailTransport = mailTransport
+        self.outbox = Outbox(catalogue: catalogue, jobs: jobs, delivers: mailTransport != nil, publicURL: configuration.publicURL)
+        self.workflow = WorkflowStore(database: database, outbox: outbox, sources: [AppealSource()])
+        self.appeals = AppealStore(database: database, workflow: workflow)
     }
+
+    /// The background job handlers of this process.
+    public var jobHandlers: [any JobHandler] {
+        var handlers: [any JobHandler] = [OverdueSweep(workflow: workflow)]
+        if let mailTransport {
+            handlers.append(OutboxDelivery(transport: mailTransport, database: database, messageDomain: configuration.mailDomain))
+        }
+        return handlers
+    }
+
+    /// Jobs every process keeps scheduled, with their intervals in seconds.
+    public static let recurringJobs: [(kind: String, everySeconds: Int)] = [(OverdueSweep.kind, 600)]
 }
 
 /// Files bundled with the library: templates and the translation catalogue.

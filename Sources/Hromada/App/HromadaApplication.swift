@@ -19,6 +19,10 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     CommunityRoutes(services: services).register(on: router)
     AdminRoutes(services: services).register(on: router)
     VerificationRoutes(services: services).register(on: router)
+    OfficeRoutes(services: services).register(on: router)
+    WorkflowAdminRoutes(services: services).register(on: router)
+    WorkflowAPIRoutes(services: services).register(on: router)
+    AppealRoutes(services: services).register(on: router)
     return router
 }
 

@@ -97,6 +97,7 @@ public struct DemoData {
             try await services.verifications.record(
                 claims, source: "in_person", personID: entry.personID, communityID: community.id, verifiedBy: nil, ip: nil)
         }
+        try await loadWorkflow(community: community)
         return .loaded
     }
 
