@@ -98,7 +98,7 @@ struct APIRoutes {
                 body: .init(byteBuffer: ByteBuffer(bytes: try Data(contentsOf: AppResources.directory.appendingPathComponent("openapi.json")))))
         }
         api.get("/{community}") { _, context in
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             let departments = try await services.communities.departments(of: community.id)
             return try JSONResponse.make(CommunityDetail(
                 slug: community.slug, nameUk: community.nameUK, nameEn: community.nameEN, settings: community.settings,

@@ -116,10 +116,7 @@ struct AccountRoutes {
         }
         values["min_password"] = AccountRules.minimumPasswordLength
         var page = Page("signup", titleKey: "signup.title", values: values)
-        if let error {
-            page.status = error.kind.status
-            page.values.merge(FormErrors.values(error, catalogue: services.catalogue, language: context.language)) { $1 }
-        }
+        page.show(error, catalogue: services.catalogue, language: context.language)
         return services.renderer.response(page, request: request, context: context)
     }
 

@@ -6,11 +6,11 @@ struct AdminRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/{community}/admin") { request, context in
-            let (community, _) = try await authorize(context)
+            let (community, _) = try await services.authorize(context, .administer)
             return try await adminPage(request, context, community: community)
         }
         router.post("/{community}/admin/roles") { request, context in
-            let (community, viewer) = try await authorize(context)
+            let (community, viewer) = try await services.authorize(context, .administer)
             let form = try await FormData.from(request)
             do {
                 guard let role = Role(rawValue: form["role"]) else {
@@ -28,7 +28,7 @@ struct AdminRoutes {
             }
         }
         router.post("/{community}/admin/roles/{grant}/revoke") { request, context in
-            let (community, viewer) = try await authorize(context)
+            let (community, viewer) = try await services.authorize(context, .administer)
             guard let grantID = Int(try context.parameters.require("grant")) else { throw AppError.notFound }
             do {
                 try await services.accounts.revoke(grantID: grantID, in: community.id, by: viewer.person.id, ip: context.clientIP)
@@ -39,12 +39,6 @@ struct AdminRoutes {
         }
     }
 
-    private func authorize(_ context: AppRequestContext) async throws -> (Community, Viewer) {
-        let viewer = try context.requireViewer()
-        let community = try await services.communities.require(slug: context.parameters.require("community"))
-        try viewer.require(.administer, in: community.id)
-        return (community, viewer)
-    }
 
     private func adminPage(
         _ request: Request, _ context: AppRequestContext, community: Community, form: FormData? = nil, error: AppError? = nil
@@ -71,10 +65,7 @@ struct AdminRoutes {
                 "departments": departments.map { ["id": $0.id, "name": $0.name(language), "selected": form?["department"] == String($0.id)] as [String: Any] },
                 "email": form?["email"] ?? "",
             ])
-        if let error {
-            page.status = error.kind.status
-            page.values.merge(FormErrors.values(error, catalogue: t, language: language)) { $1 }
-        }
+        page.show(error, catalogue: t, language: language)
         return services.renderer.response(page, request: request, context: context)
     }
 }

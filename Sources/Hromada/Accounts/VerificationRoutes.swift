@@ -9,11 +9,11 @@ struct VerificationRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/{community}/office/verifications") { request, context in
-            let (community, _) = try await authorize(context)
+            let (community, _) = try await services.authorize(context, .verifyIdentities)
             return try await deskPage(request, context, community: community)
         }
         router.post("/{community}/office/verifications") { request, context in
-            let (community, viewer) = try await authorize(context)
+            let (community, viewer) = try await services.authorize(context, .verifyIdentities)
             let form = try await FormData.from(request)
             do {
                 let claims = try Self.claims(from: form)
@@ -45,12 +45,6 @@ struct VerificationRoutes {
         return claims
     }
 
-    private func authorize(_ context: AppRequestContext) async throws -> (Community, Viewer) {
-        let viewer = try context.requireViewer()
-        let community = try await services.communities.require(slug: context.parameters.require("community"))
-        try viewer.require(.verifyIdentities, in: community.id)
-        return (community, viewer)
-    }
 
     private func deskPage(
         _ request: Request, _ context: AppRequestContext, community: Community, form: FormData? = nil, error: AppError? = nil
@@ -76,10 +70,7 @@ struct VerificationRoutes {
                 "email": form?["email"] ?? "", "full_name": form?["full_name"] ?? "", "birth_date": form?["birth_date"] ?? "",
                 "resident": form.map { $0["resident"] == "yes" } ?? true,
             ])
-        if let error {
-            page.status = error.kind.status
-            page.values.merge(FormErrors.values(error, catalogue: t, language: language)) { $1 }
-        }
+        page.show(error, catalogue: t, language: language)
         return services.renderer.response(page, request: request, context: context)
     }
 }

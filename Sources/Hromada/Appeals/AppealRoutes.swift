@@ -10,12 +10,12 @@ struct AppealRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/{community}/appeals") { request, context in
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             return try await appealsPage(request, context, community: community)
         }
         router.post("/{community}/appeals") { request, context in
             let viewer = try context.requireViewer()
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             let form = try await FormData.from(request)
             do {
                 guard try await services.rateLimiter.allow(Self.dailyLimit, key: "\(viewer.person.id):\(community.id)") else {
@@ -31,7 +31,7 @@ struct AppealRoutes {
         }
         router.get("/{community}/appeals/{id}") { request, context in
             let viewer = try context.requireViewer()
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             guard let id = Int(try context.parameters.require("id")) else { throw AppError.notFound }
             let appeal = try await services.appeals.find(id, communityID: community.id)
             guard let document = try await services.workflow.find(sourceType: AppealSource.type, sourceID: String(id), communityID: community.id)
@@ -72,10 +72,7 @@ struct AppealRoutes {
                 }
         }
         var page = Page("appeals", titleKey: "appeal.list_title", community: community, values: values)
-        if let error {
-            page.status = error.kind.status
-            page.values.merge(FormErrors.values(error, catalogue: t, language: language)) { $1 }
-        }
+        page.show(error, catalogue: t, language: language)
         return services.renderer.response(page, request: request, context: context)
     }
 }

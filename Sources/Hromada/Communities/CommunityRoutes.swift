@@ -21,7 +21,7 @@ struct CommunityRoutes {
         }
 
         router.get("/{community}") { request, context in
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             let departments = try await services.communities.departments(of: community.id)
             let t = services.catalogue
             let modules = Self.modules.map { module -> [String: Any] in

@@ -8,7 +8,7 @@ struct OfficeRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/{community}/office") { request, context in
-            let (community, viewer) = try await staff(context)
+            let (community, viewer) = try await services.authorize(context, .useOffice)
             let filter = Self.filter(request.uri.queryParameters)
             let documents = try await services.workflow.documents(in: filter, for: viewer, communityID: community.id)
             let counts = try await services.workflow.counts(for: viewer, communityID: community.id)
@@ -32,13 +32,13 @@ struct OfficeRoutes {
         }
 
         router.get("/{community}/office/documents/{id}") { request, context in
-            let (community, viewer) = try await staff(context)
+            let (community, viewer) = try await services.authorize(context, .useOffice)
             let document = try await services.workflow.find(try Self.id(context), communityID: community.id)
             return try await documentPage(request, context, community: community, viewer: viewer, document: document)
         }
 
         router.post("/{community}/office/documents/{id}/actions") { request, context in
-            let (community, viewer) = try await staff(context)
+            let (community, viewer) = try await services.authorize(context, .useOffice)
             let id = try Self.id(context)
             let form = try await FormData.from(request)
             do {
@@ -52,7 +52,7 @@ struct OfficeRoutes {
         }
 
         router.get("/{community}/documents/{id}") { request, context in
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             let document = try await services.workflow.find(try Self.id(context), communityID: community.id)
             try Self.requirePublicAccess(to: document, viewer: context.viewer, communityID: community.id)
             let view = services.documentView(context.language)
@@ -73,12 +73,6 @@ struct OfficeRoutes {
         guard document.authorID == viewer.person.id || relation.canSeeInternals else { throw AppError.notFound }
     }
 
-    private func staff(_ context: AppRequestContext) async throws -> (Community, Viewer) {
-        let viewer = try context.requireViewer()
-        let community = try await services.communities.require(slug: context.parameters.require("community"))
-        try viewer.require(.useOffice, in: community.id)
-        return (community, viewer)
-    }
 
     static func id(_ context: AppRequestContext) throws -> Int {
         guard let id = Int(try context.parameters.require("id")) else { throw AppError.notFound }
@@ -142,10 +136,7 @@ struct OfficeRoutes {
         values["form_action"] = form?["action"] ?? ""
         values["form_comment"] = form?.raw("comment") ?? ""
         var page = Page("office-document", titleKey: "document.title", titleText: document.reference, community: community, values: values)
-        if let error {
-            page.status = error.kind.status
-            page.values.merge(FormErrors.values(error, catalogue: t, language: language)) { $1 }
-        }
+        page.show(error, catalogue: t, language: language)
         return services.renderer.response(page, request: request, context: context)
     }
 }

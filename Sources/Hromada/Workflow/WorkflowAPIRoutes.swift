@@ -58,7 +58,7 @@ struct WorkflowAPIRoutes {
     func register(on router: Router<AppRequestContext>) {
         let api = router.group("/api/v1/{community}")
         api.get("/office/documents") { request, context in
-            let (community, viewer) = try await staff(context)
+            let (community, viewer) = try await services.authorize(context, .useOffice)
             let filter = OfficeRoutes.filter(request.uri.queryParameters)
             let documents = try await services.workflow.documents(in: filter, for: viewer, communityID: community.id)
             let counts = try await services.workflow.counts(for: viewer, communityID: community.id)
@@ -72,7 +72,7 @@ struct WorkflowAPIRoutes {
                 documents: documents.map { json($0, community: community, events: nil) }))
         }
         api.get("/office/documents/{id}") { _, context in
-            let (community, viewer) = try await staff(context)
+            let (community, viewer) = try await services.authorize(context, .useOffice)
             let document = try await services.workflow.find(try OfficeRoutes.id(context), communityID: community.id)
             guard viewer.relation(toDocumentIn: document.departmentID, assigneeID: document.assigneeID, communityID: community.id).canSeeInternals
             else { throw AppError.forbidden }
@@ -80,7 +80,7 @@ struct WorkflowAPIRoutes {
             return try JSONResponse.make(json(document, community: community, events: events, showActors: true))
         }
         api.post("/office/documents/{id}/actions") { request, context in
-            let (community, viewer) = try await staff(context)
+            let (community, viewer) = try await services.authorize(context, .useOffice)
             let body = try await JSONResponse.decode(ActionJSON.self, from: request)
             guard let action = DocumentAction(rawValue: body.action) else {
                 throw AppError(.validation, fieldErrors: ["action": "document.error.action"])
@@ -97,7 +97,7 @@ struct WorkflowAPIRoutes {
             return try JSONResponse.make(json(document, community: community, events: nil))
         }
         api.get("/documents/{id}") { _, context in
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             let document = try await services.workflow.find(try OfficeRoutes.id(context), communityID: community.id)
             try OfficeRoutes.requirePublicAccess(to: document, viewer: context.viewer, communityID: community.id)
             let events = try await services.workflow.events(of: document.id, includeInternal: false)
@@ -105,14 +105,14 @@ struct WorkflowAPIRoutes {
         }
         api.get("/appeals") { _, context in
             let viewer = try context.requireViewer()
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             let documents = try await services.workflow.documents(authoredBy: viewer.person.id, communityID: community.id)
                 .filter { $0.sourceType == AppealSource.type }
             return try JSONResponse.make(documents.map { json($0, community: community, events: nil) })
         }
         api.post("/appeals") { request, context in
             let viewer = try context.requireViewer()
-            let community = try await services.communities.require(slug: context.parameters.require("community"))
+            let community = try await services.community(context)
             let body = try await JSONResponse.decode(AppealJSON.self, from: request)
             guard try await services.rateLimiter.allow(AppealRoutes.dailyLimit, key: "\(viewer.person.id):\(community.id)") else {
                 throw AppError(.rateLimited, detailKey: "error.rate-limited.detail")
@@ -126,12 +126,6 @@ struct WorkflowAPIRoutes {
         }
     }
 
-    private func staff(_ context: AppRequestContext) async throws -> (Community, Viewer) {
-        let viewer = try context.requireViewer()
-        let community = try await services.communities.require(slug: context.parameters.require("community"))
-        try viewer.require(.useOffice, in: community.id)
-        return (community, viewer)
-    }
 
     private func json(_ document: Document, community: Community, events: [DocumentEvent]?, showActors: Bool = false) -> DocumentJSON {
         DocumentJSON(

@@ -8,11 +8,11 @@ struct WorkflowAdminRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/{community}/admin/workflow") { request, context in
-            let (community, _) = try await administrator(context)
+            let (community, _) = try await services.authorize(context, .administer)
             return try await settingsPage(request, context, community: community)
         }
         router.post("/{community}/admin/holidays") { request, context in
-            let (community, viewer) = try await administrator(context)
+            let (community, viewer) = try await services.authorize(context, .administer)
             let form = try await FormData.from(request)
             guard let day = CalendarDay(iso: form["day"]), !form["name"].isEmpty, form["name"].count <= 200 else {
                 return try await settingsPage(request, context, community: community, form: form,
@@ -30,7 +30,7 @@ struct WorkflowAdminRoutes {
             return services.redirect(to: "/\(community.slug)/admin/workflow", flash: "admin.saved")
         }
         router.post("/{community}/admin/holidays/{day}/delete") { request, context in
-            let (community, viewer) = try await administrator(context)
+            let (community, viewer) = try await services.authorize(context, .administer)
             guard let day = CalendarDay(iso: try context.parameters.require("day")) else { throw AppError.notFound }
             try await services.database.transaction { session in
                 try await session.query("DELETE FROM holidays WHERE community_id = $1 AND day = $2", community.id, day)
@@ -40,7 +40,7 @@ struct WorkflowAdminRoutes {
             return services.redirect(to: "/\(community.slug)/admin/workflow", flash: "admin.saved")
         }
         router.post("/{community}/admin/routing") { request, context in
-            let (community, viewer) = try await administrator(context)
+            let (community, viewer) = try await services.authorize(context, .administer)
             let form = try await FormData.from(request)
             let departments = Set(try await services.communities.departments(of: community.id).map(\.id))
             let keys = Self.routingKeys
@@ -65,7 +65,7 @@ struct WorkflowAdminRoutes {
             return services.redirect(to: "/\(community.slug)/admin/workflow", flash: "admin.saved")
         }
         router.get("/{community}/admin/outbox") { request, context in
-            let (community, _) = try await administrator(context)
+            let (community, _) = try await services.authorize(context, .administer)
             let messages = try await Outbox.recent(in: community.id, database: services.database)
             let page = Page(
                 "outbox", titleKey: "outbox.title", community: community,
@@ -90,12 +90,6 @@ struct WorkflowAdminRoutes {
         [("*", "")] + AppealTopic.allCases.map { (AppealSource.type, $0.rawValue) }
     }
 
-    private func administrator(_ context: AppRequestContext) async throws -> (Community, Viewer) {
-        let viewer = try context.requireViewer()
-        let community = try await services.communities.require(slug: context.parameters.require("community"))
-        try viewer.require(.administer, in: community.id)
-        return (community, viewer)
-    }
 
     private func settingsPage(
         _ request: Request, _ context: AppRequestContext, community: Community, form: FormData? = nil, error: AppError? = nil
@@ -127,10 +121,7 @@ struct WorkflowAdminRoutes {
                 },
                 "day": form?["day"] ?? "", "name": form?["name"] ?? "",
             ])
-        if let error {
-            page.status = error.kind.status
-            page.values.merge(FormErrors.values(error, catalogue: t, language: language)) { $1 }
-        }
+        page.show(error, catalogue: t, language: language)
         return services.renderer.response(page, request: request, context: context)
     }
 }
