@@ -23,6 +23,7 @@ public struct AppServices: Sendable {
     public let outbox: Outbox
     public let workflow: WorkflowStore
     public let appeals: AppealStore
+    public let petitions: PetitionStore
     /// Delivers the outbox when SMTP is configured.
     public let mailTransport: (any MailTransport)?
 
@@ -48,13 +49,15 @@ public struct AppServices: Sendable {
         self.jobs = JobQueue(database: database)
         self.mailTransport = mailTransport
         self.outbox = Outbox(catalogue: catalogue, jobs: jobs, delivers: mailTransport != nil, publicURL: configuration.publicURL)
-        self.workflow = WorkflowStore(database: database, outbox: outbox, sources: [AppealSource()])
+        self.workflow = WorkflowStore(database: database, outbox: outbox, sources: [AppealSource(), PetitionSource(outbox: outbox)])
         self.appeals = AppealStore(database: database, workflow: workflow)
+        self.petitions = PetitionStore(
+            database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs)
     }
 
     /// The background job handlers of this process.
     public var jobHandlers: [any JobHandler] {
-        var handlers: [any JobHandler] = [OverdueSweep(workflow: workflow)]
+        var handlers: [any JobHandler] = [OverdueSweep(workflow: workflow), PetitionPeriodEnd(petitions: petitions)]
         if let mailTransport {
             handlers.append(OutboxDelivery(transport: mailTransport, database: database, messageDomain: configuration.mailDomain))
         }
@@ -62,7 +65,7 @@ public struct AppServices: Sendable {
     }
 
     /// Jobs every process keeps scheduled, with their intervals in seconds.
-    public static let recurringJobs: [(kind: String, everySeconds: Int)] = [(OverdueSweep.kind, 600)]
+    public static let recurringJobs: [(kind: String, everySeconds: Int)] = [(OverdueSweep.kind, 600), (PetitionPeriodEnd.kind, 300)]
 }
 
 /// Files bundled with the library: templates and the translation catalogue.

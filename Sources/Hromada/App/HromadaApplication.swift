@@ -23,6 +23,9 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     WorkflowAdminRoutes(services: services).register(on: router)
     WorkflowAPIRoutes(services: services).register(on: router)
     AppealRoutes(services: services).register(on: router)
+    PetitionRoutes(services: services).register(on: router)
+    ModerationRoutes(services: services).register(on: router)
+    PetitionAPIRoutes(services: services).register(on: router)
     return router
 }
 

@@ -71,6 +71,7 @@ public struct PageRenderer: Sendable {
             if let viewer = context.viewer {
                 communityValues["can_administer"] = viewer.can(.administer, in: community.id)
                 communityValues["can_use_office"] = viewer.can(.useOffice, in: community.id)
+                communityValues["can_moderate"] = viewer.can(.moderate, in: community.id)
             }
             values["community"] = communityValues
         }

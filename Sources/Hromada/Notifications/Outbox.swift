@@ -37,6 +37,32 @@ public struct Outbox: Sendable {
         }
     }
 
+    /// Queues one message to each person `recipientsQuery` selects (one `person_id` column, one
+    /// parameter `$1`), in each person's language, with set-based inserts so thousands of signers
+    /// cost a few statements.
+    public func broadcast(
+        _ template: String, values: [String: String], toPeopleIn recipientsQuery: String, parameter: Int, communityID: Int,
+        on session: PostgresSession
+    ) async throws {
+        var values = values
+        if let path = values["url"] { values["url"] = publicURL + path }
+        for language in Language.allCases {
+            let inserted = try await session.query(
+                """
+                INSERT INTO outbox_messages (community_id, person_id, to_address, subject, body)
+                SELECT $2, p.id, p.email::text, $3, $4 FROM people p
+                WHERE p.locale = $5 AND p.id IN (\(recipientsQuery))
+                RETURNING id
+                """, parameter, communityID, catalogue.text("mail.\(template).subject", language, values),
+                catalogue.text("mail.\(template).body", language, values), language.rawValue)
+            if delivers {
+                for row in inserted {
+                    try await jobs.enqueue(OutboxDelivery.kind, payload: ["message_id": try row.decode("id")], on: session)
+                }
+            }
+        }
+    }
+
     /// The recipient record of a person.
     public static func recipient(personID: Int, on session: PostgresSession) async throws -> Recipient? {
         try await session.query("SELECT email::text, locale FROM people WHERE id = $1", personID).first.map { row in

@@ -1,0 +1,151 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/{community}/petitions`: browse, write, read, sign, and the signers' list.
+struct PetitionRoutes {
+    let services: AppServices
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/{community}/petitions") { request, context in
+            let community = try await services.community(context)
+            let query = request.uri.queryParameters
+            let list = query["list"].flatMap { PetitionList(rawValue: String($0)) } ?? .collecting
+            let sort = query["sort"].flatMap { PetitionSort(rawValue: String($0)) } ?? .signatures
+            let search = query["q"].map(String.init) ?? ""
+            let page = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+            let (petitions, total) = try await services.petitions.list(list, sort: sort, search: search, communityID: community.id, page: page)
+            let t = services.catalogue
+            let language = context.language
+            let view = PetitionView(catalogue: t, language: language, slug: community.slug)
+            func link(page: Int) -> String {
+                "/\(community.slug)/petitions?list=\(list.rawValue)&sort=\(sort.rawValue)&q=\(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&page=\(page)"
+            }
+            let page_ = Page(
+                "petitions", titleKey: "petition.list_title", community: community,
+                values: [
+                    "petitions": petitions.map(view.values),
+                    "lists": PetitionList.allCases.map { ["href": "/\(community.slug)/petitions?list=\($0.rawValue)", "label": t.text($0.titleKey, language), "current": $0 == list] as [String: Any] },
+                    "sorts": PetitionSort.allCases.map { ["value": $0.rawValue, "label": t.text($0.titleKey, language), "selected": $0 == sort] as [String: Any] },
+                    "list": list.rawValue, "q": search, "total": total,
+                    "previous": page > 1 ? link(page: page - 1) : "", "next": page * PetitionStore.pageSize < total ? link(page: page + 1) : "",
+                    "can_write": context.viewer != nil,
+                ])
+            return services.renderer.response(page_, request: request, context: context)
+        }
+
+        router.get("/{community}/petitions/new") { request, context in
+            let community = try await services.community(context)
+            _ = try context.requireViewer()
+            return try await newPetitionPage(request, context, community: community)
+        }
+
+        router.post("/{community}/petitions") { request, context in
+            let viewer = try context.requireViewer()
+            let community = try await services.community(context)
+            let form = try await FormData.from(request)
+            // First the similar open petitions are shown; "submit anyway" sends confirm=yes.
+            if form["confirm"] != "yes" {
+                let similar = try await services.petitions.similar(to: form["title"], communityID: community.id)
+                if !similar.isEmpty {
+                    return try await newPetitionPage(request, context, community: community, form: form, similar: similar)
+                }
+            }
+            do {
+                let petition = try await services.petitions.submit(
+                    title: form["title"], body: form.raw("body"), category: "", by: viewer, in: community,
+                    verifications: services.verifications, ip: context.clientIP)
+                return services.redirect(to: "/\(community.slug)/petitions/\(petition.id)", flash: "petition.submitted")
+            } catch let error as AppError where error.kind == .validation || error.kind == .forbidden {
+                return try await newPetitionPage(request, context, community: community, form: form, error: error)
+            }
+        }
+
+        router.get("/{community}/petitions/{id}") { request, context in
+            let community = try await services.community(context)
+            let petition = try await visiblePetition(context, community: community)
+            return try await petitionPage(request, context, community: community, petition: petition)
+        }
+
+        router.post("/{community}/petitions/{id}/sign") { request, context in
+            let community = try await services.community(context)
+            let petition = try await visiblePetition(context, community: community)
+            do {
+                guard let viewer = context.viewer else { throw SigningRefusal.notSignedIn }
+                _ = try await services.petitions.sign(
+                    petition.id, by: viewer, in: community, ip: context.clientIP, verifications: services.verifications)
+                return services.redirect(to: "/\(community.slug)/petitions/\(petition.id)", flash: "petition.signed")
+            } catch let refusal as SigningRefusal {
+                return try await petitionPage(request, context, community: community, petition: petition, error: refusal.appError)
+            }
+        }
+
+        router.get("/{community}/petitions/{id}/count.json") { _, context in
+            let community = try await services.community(context)
+            let petition = try await visiblePetition(context, community: community)
+            var response = try JSONResponse.make(["signatures": petition.signatures, "threshold": petition.signatureThreshold])
+            response.headers[.cacheControl] = "no-cache"
+            return response
+        }
+    }
+
+    /// Petitions under moderation are visible to their author and moderators only.
+    private func visiblePetition(_ context: AppRequestContext, community: Community) async throws -> Petition {
+        guard let id = Int(try context.parameters.require("id")) else { throw AppError.notFound }
+        let petition = try await services.petitions.find(id, communityID: community.id)
+        if petition.status == .moderation {
+            guard let viewer = context.viewer, viewer.person.id == petition.authorID || viewer.can(.moderate, in: community.id) else {
+                throw AppError.notFound
+            }
+        }
+        return petition
+    }
+
+    private func petitionPage(
+        _ request: Request, _ context: AppRequestContext, community: Community, petition: Petition, error: AppError? = nil
+    ) async throws -> Response {
+        let t = services.catalogue
+        let language = context.language
+        var values = PetitionView(catalogue: t, language: language, slug: community.slug).values(petition)
+        let page = max(1, request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1)
+        let (signers, total) = try await services.petitions.signers(of: petition.id, page: page)
+        values["signers"] = signers.map { ["name": $0.name, "at": KyivTime.day(of: $0.signedAt).isoString] }
+        values["signers_previous"] = page > 1 ? "/\(community.slug)/petitions/\(petition.id)?page=\(page - 1)#signers" : ""
+        values["signers_next"] = page * PetitionStore.signersPerPage < total ? "/\(community.slug)/petitions/\(petition.id)?page=\(page + 1)#signers" : ""
+        values["events"] = try await services.petitions.events(of: petition.id).map {
+            ["at": KyivTime.minute(of: $0.at), "status": t.text($0.status.titleKey, language), "comment": $0.comment]
+        }
+        if let viewer = context.viewer {
+            values["signed"] = try await services.petitions.hasSigned(petition.id, personID: viewer.person.id)
+            values["can_moderate"] = viewer.can(.moderate, in: community.id)
+        }
+        if let document = try await services.workflow.find(sourceType: PetitionSource.type, sourceID: String(petition.id), communityID: community.id) {
+            var documentValues = services.documentView(language).values(document, communitySlug: community.slug)
+            documentValues["public"] = document.isPublic
+            values["document"] = documentValues
+        }
+        let url = services.configuration.publicURL + "/\(community.slug)/petitions/\(petition.id)"
+        values["og_url"] = url
+        values["og_description"] = String(petition.body.prefix(200))
+        values["count_url"] = "/\(community.slug)/petitions/\(petition.id)/count.json"
+        var page_ = Page("petition", titleKey: "petition.title", titleText: petition.title, community: community, values: values)
+        page_.show(error, catalogue: t, language: language)
+        return services.renderer.response(page_, request: request, context: context)
+    }
+
+    private func newPetitionPage(
+        _ request: Request, _ context: AppRequestContext, community: Community, form: FormData? = nil, similar: [Petition] = [],
+        error: AppError? = nil
+    ) async throws -> Response {
+        let t = services.catalogue
+        let view = PetitionView(catalogue: t, language: context.language, slug: community.slug)
+        var page = Page(
+            "petition-new", titleKey: "petition.new_title", community: community,
+            values: [
+                "title": form?["title"] ?? "", "body": form?.raw("body") ?? "", "similar": similar.map(view.values),
+                "threshold": community.settings.petitions.signatureThreshold, "days": community.settings.petitions.collectionDays,
+            ])
+        page.show(error, catalogue: t, language: context.language)
+        return services.renderer.response(page, request: request, context: context)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Postgres
+
+/// Petitions as a source of workflow documents: the official answer marks the petition answered
+/// and is sent to every valid signer.
+public struct PetitionSource: DocumentSource {
+    public static let type = "petition"
+    public var sourceType: String { Self.type }
+    public var answerOutcomes: [String] { ["supported", "partly_supported", "not_supported"] }
+    let outbox: Outbox
+
+    public func receiveAnswer(_ answer: DocumentAnswer, for document: Document, on session: PostgresSession) async throws {
+        guard let id = Int(document.sourceID) else { return }
+        let rows = try await session.query(
+            "UPDATE petitions SET status = 'answered' WHERE id = $1 AND status IN ('consideration', 'not_enough') RETURNING title, status", id)
+        guard let row = rows.first else { return }
+        try await session.query(
+            """
+            INSERT INTO petition_events (petition_id, from_status, to_status, comment)
+            SELECT $1, to_status, 'answered', '' FROM petition_events WHERE petition_id = $1 ORDER BY id DESC LIMIT 1
+            """, id)
+        let slug = try await session.query("SELECT slug::text FROM communities WHERE id = $1", document.communityID)[0].decode("slug", as: String.self)
+        try await outbox.broadcast(
+            "petition_answered", values: ["title": try row.decode("title"), "url": path(of: document, communitySlug: slug)],
+            toPeopleIn: "SELECT person_id FROM petition_signatures WHERE petition_id = $1 AND invalidated_at IS NULL", parameter: id,
+            communityID: document.communityID, on: session)
+    }
+
+    public func path(of document: Document, communitySlug: String) -> String {
+        "/\(communitySlug)/petitions/\(document.sourceID)"
+    }
+}
+
+/// Closes collection periods that have ended: a petition short of its threshold becomes "not
+/// enough signatures" and goes to the council as an ordinary appeal; one that reached it (a
+/// signing that crashed before moving it) goes to consideration.
+struct PetitionPeriodEnd: JobHandler {
+    static let kind = "petitions.period_end"
+    var kind: String { Self.kind }
+    let petitions: PetitionStore
+
+    func run(_ job: Job, on session: PostgresSession) async throws {
+        let today = try await WorkflowStore.today(on: session)
+        let ended = try await session.query(
+            PetitionStore.select + " WHERE p.status = 'collecting' AND p.collection_ends_on < $1 ORDER BY p.id LIMIT 200 FOR UPDATE OF p SKIP LOCKED",
+            today).map(PetitionStore.petition)
+        for petition in ended {
+            let slug = try await session.query("SELECT slug::text FROM communities WHERE id = $1", petition.communityID)[0].decode("slug", as: String.self)
+            let reached = petition.signatures >= petition.signatureThreshold
+            let next: PetitionStatus = reached ? .consideration : .notEnough
+            try await session.query(
+                "UPDATE petitions SET status = $2, threshold_reached_at = CASE WHEN $3 THEN now() END WHERE id = $1",
+                petition.id, next.rawValue, reached)
+            try await petitions.recordEvent(petition.id, actorID: nil, from: .collecting, to: next, comment: "", on: session)
+            _ = try await petitions.workflow.register(
+                RegistrationRequest(kind: reached ? .petition : .appeal, sourceType: PetitionSource.type, sourceID: String(petition.id),
+                                    title: petition.title, category: petition.category, authorID: petition.authorID),
+                communityID: petition.communityID, communitySlug: slug, on: session)
+        }
+    }
+}

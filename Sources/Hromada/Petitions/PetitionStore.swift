@@ -1,0 +1,225 @@
+import Foundation
+import Postgres
+
+/// E-petitions in PostgreSQL.
+///
+/// Signing is the hot path of voting day: a signature is one INSERT into an append-only table
+/// plus an increment of one of 16 counter shards chosen at random, so concurrent signers of one
+/// petition do not queue on a single row (the UK petitions site fell over that way in 2019).
+/// The count is the sum of the shards, exact as soon as a signature commits.
+public struct PetitionStore: Sendable {
+    let database: PostgresPool
+    let workflow: WorkflowStore
+    let outbox: Outbox
+    /// Addresses whose signings are not counted for the per-IP limit (a service centre's NAT, a benchmark).
+    let rateLimitExemptIPs: Set<String>
+
+    public static let signaturesPerPersonPerHour = 30
+    public static let signaturesPerIPPerHour = 300
+    public static let signersPerPage = 50
+
+    static let select = """
+        SELECT p.id, p.community_id, p.author_id, a.full_name AS author_name, p.title, p.body, p.category, p.status,
+               p.created_at, p.moderation_due_on, p.rejection_reason, p.rejection_text, p.signature_threshold,
+               p.collection_starts_on, p.collection_ends_on,
+               coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0)::int AS signatures
+        FROM petitions p JOIN people a ON a.id = p.author_id
+        """
+
+    static func petition(_ row: PostgresRow) throws -> Petition {
+        let reason: String? = try row.decode("rejection_reason")
+        return Petition(
+            id: try row.decode("id"), communityID: try row.decode("community_id"), authorID: try row.decode("author_id"),
+            authorName: try row.decode("author_name"), title: try row.decode("title"), body: try row.decode("body"),
+            category: try row.decode("category"), status: PetitionStatus(rawValue: try row.decode("status")) ?? .moderation,
+            createdAt: try row.decode("created_at"), moderationDueOn: try row.decode("moderation_due_on"),
+            rejection: try reason.flatMap(RejectionReason.init(rawValue:)).map { ($0, try row.decode("rejection_text") ?? "") },
+            signatureThreshold: try row.decode("signature_threshold"),
+            collectionStartsOn: try row.decode("collection_starts_on"), collectionEndsOn: try row.decode("collection_ends_on"),
+            signatures: try row.decode("signatures"))
+    }
+
+    public func find(_ id: Int, communityID: Int, on session: PostgresSession? = nil) async throws -> Petition {
+        let sql = Self.select + " WHERE p.id = $1 AND p.community_id = $2"
+        let rows = if let session { try await session.query(sql, id, communityID) } else { try await database.query(sql, id, communityID) }
+        guard let row = rows.first else { throw AppError.notFound }
+        return try Self.petition(row)
+    }
+
+    // MARK: - Writing and moderation
+
+    /// Open petitions whose titles resemble `title` (trigram similarity), so signatures are not split.
+    public func similar(to title: String, communityID: Int) async throws -> [Petition] {
+        try await database.query(
+            Self.select + """
+             WHERE p.community_id = $1 AND p.status IN ('moderation', 'collecting', 'consideration') AND p.title % $2
+             ORDER BY similarity(p.title, $2) DESC LIMIT 5
+            """, communityID, title
+        ).map(Self.petition)
+    }
+
+    /// Sends a new petition to moderation. Only verified members of the community may write one.
+    public func submit(title: String, body: String, category: String, by author: Viewer, in community: Community,
+                       verifications: VerificationStore, ip: String?) async throws -> Petition {
+        let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        let errors = PetitionLifecycle.errors(title: title, body: body)
+        guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
+        guard try await verifications.identity(of: author.person.id, in: community.id) != nil else {
+            throw AppError(.forbidden, detailKey: "petition.refusal.not_verified")
+        }
+        let settings = community.settings.petitions
+        return try await database.transaction { session in
+            let today = try await WorkflowStore.today(on: session)
+            let dueOn = try await workflow.calendar(of: community.id, on: session)
+                .dueDate(registeredOn: today, rule: .workingDays(settings.moderationWorkingDays))
+            let id = try await session.query(
+                """
+                INSERT INTO petitions (community_id, author_id, title, body, category, moderation_due_on, signature_threshold)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+                """, community.id, author.person.id, title, body, category, dueOn, settings.signatureThreshold
+            )[0].decode("id", as: Int.self)
+            try await recordEvent(id, actorID: author.person.id, from: nil, to: .moderation, comment: "", on: session)
+            try await AuditLog.record(AuditEntry(actorID: author.person.id, communityID: community.id, action: "petition.submit",
+                                                 objectType: "petition", objectID: String(id), summary: title, ip: ip), on: session)
+            return try await find(id, communityID: community.id, on: session)
+        }
+    }
+
+    /// Petitions awaiting moderation, oldest first.
+    public func moderationQueue(communityID: Int) async throws -> [Petition] {
+        try await database.query(Self.select + " WHERE p.community_id = $1 AND p.status = 'moderation' ORDER BY p.created_at", communityID)
+            .map(Self.petition)
+    }
+
+    /// Publishes (the collection period starts today) or rejects with a reason. A moderator never
+    /// moderates their own petition.
+    public func moderate(_ id: Int, publish: Bool, reason: RejectionReason?, text: String, by moderator: Viewer,
+                         in community: Community, ip: String?) async throws {
+        try await database.transaction { session in
+            let rows = try await session.query("SELECT author_id, status FROM petitions WHERE id = $1 AND community_id = $2 FOR UPDATE", id, community.id)
+            guard let row = rows.first else { throw AppError.notFound }
+            let authorID: Int = try row.decode("author_id")
+            let status = PetitionStatus(rawValue: try row.decode("status")) ?? .moderation
+            guard authorID != moderator.person.id else { throw AppError(.forbidden, detailKey: "petition.error.own_petition") }
+            guard let next = PetitionLifecycle.status(after: publish ? .publish : .reject, from: status) else {
+                throw AppError(.conflict, detailKey: "petition.error.not_now")
+            }
+            if publish {
+                let today = try await WorkflowStore.today(on: session)
+                try await session.query(
+                    """
+                    UPDATE petitions SET status = $2, moderated_by = $3, moderated_at = now(), collection_starts_on = $4,
+                                         collection_ends_on = $5
+                    WHERE id = $1
+                    """, id, next.rawValue, moderator.person.id, today, today.adding(days: community.settings.petitions.collectionDays - 1))
+                // The author signs their own petition as soon as it is published.
+                try await insertSignature(petitionID: id, personID: authorID, ip: nil, on: session)
+            } else {
+                guard let reason else { throw AppError(.validation, fieldErrors: ["reason": "petition.error.reason"]) }
+                try await session.query(
+                    """
+                    UPDATE petitions SET status = $2, moderated_by = $3, moderated_at = now(), rejection_reason = $4, rejection_text = $5
+                    WHERE id = $1
+                    """, id, next.rawValue, moderator.person.id, reason.rawValue, text)
+            }
+            try await recordEvent(id, actorID: moderator.person.id, from: status, to: next, comment: publish ? "" : text, on: session)
+            try await AuditLog.record(AuditEntry(actorID: moderator.person.id, communityID: community.id,
+                                                 action: publish ? "petition.publish" : "petition.reject", objectType: "petition",
+                                                 objectID: String(id), summary: reason?.rawValue ?? "", ip: ip), on: session)
+            if let author = try await Outbox.recipient(personID: authorID, on: session) {
+                let title = try await session.query("SELECT title FROM petitions WHERE id = $1", id)[0].decode("title", as: String.self)
+                try await outbox.send(publish ? "petition_published" : "petition_rejected", to: author,
+                                      values: ["title": title, "reason": text, "url": "/\(community.slug)/petitions/\(id)"],
+                                      communityID: community.id, on: session)
+            }
+        }
+    }
+
+    // MARK: - Signing
+
+    /// Signs for the viewer and returns the new count. The unique key on (petition, person) makes a
+    /// second signature impossible, from any number of concurrent requests.
+    public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?,
+                     verifications: VerificationStore) async throws -> Int {
+        let petition = try await find(id, communityID: community.id)
+        let today = try await database.withConnection { try await WorkflowStore.today(on: $0) }
+        let verified = try await verifications.identity(of: viewer.person.id, in: community.id) != nil
+        if let refusal = SigningRefusal.check(petition: petition, today: today, isVerifiedHere: verified) { throw refusal }
+        try await checkRateLimits(personID: viewer.person.id, ip: ip)
+        try await database.transaction { session in
+            guard try await insertSignature(petitionID: id, personID: viewer.person.id, ip: ip, on: session) else {
+                throw SigningRefusal.alreadySigned
+            }
+        }
+        let count = try await signatureCount(id)
+        if count >= petition.signatureThreshold {
+            try await reachThreshold(id, community: community)
+        }
+        return count
+    }
+
+    /// Inserts a signature and counts it; `false` if the person had signed already.
+    @discardableResult
+    func insertSignature(petitionID: Int, personID: Int, ip: String?, on session: PostgresSession) async throws -> Bool {
+        let inserted = try await session.query(
+            """
+            INSERT INTO petition_signatures (petition_id, person_id, ip, email_domain)
+            SELECT $1, $2, $3::inet, lower(split_part(email::text, '@', 2)) FROM people WHERE id = $2
+            ON CONFLICT (petition_id, person_id) DO NOTHING RETURNING id
+            """, petitionID, personID, ip)
+        guard !inserted.isEmpty else { return false }
+        try await session.query(
+            """
+            INSERT INTO petition_signature_counts (petition_id, shard, signatures) VALUES ($1, $2, 1)
+            ON CONFLICT (petition_id, shard) DO UPDATE SET signatures = petition_signature_counts.signatures + 1
+            """, petitionID, Int.random(in: 0..<16))
+        return true
+    }
+
+    public func signatureCount(_ id: Int) async throws -> Int {
+        try await database.query(
+            "SELECT coalesce(sum(signatures), 0)::int AS n FROM petition_signature_counts WHERE petition_id = $1", id
+        )[0].decode("n")
+    }
+
+    /// Per-person and per-IP limits, counted from the signatures themselves (no shared counter row).
+    private func checkRateLimits(personID: Int, ip: String?) async throws {
+        let byPerson = try await database.query(
+            """
+            SELECT count(*) AS n FROM (SELECT 1 FROM petition_signatures WHERE person_id = $1 AND signed_at > now() - interval '1 hour' LIMIT $2) recent
+            """, personID, Self.signaturesPerPersonPerHour)[0].decode("n", as: Int.self)
+        guard byPerson < Self.signaturesPerPersonPerHour else { throw SigningRefusal.rateLimited }
+        guard let ip, !rateLimitExemptIPs.contains(ip) else { return }
+        let byIP = try await database.query(
+            """
+            SELECT count(*) AS n FROM (SELECT 1 FROM petition_signatures WHERE ip = $1::inet AND signed_at > now() - interval '1 hour' LIMIT $2) recent
+            """, ip, Self.signaturesPerIPPerHour)[0].decode("n", as: Int.self)
+        guard byIP < Self.signaturesPerIPPerHour else { throw SigningRefusal.rateLimited }
+    }
+
+    /// Moves a collecting petition past its threshold to consideration and registers its workflow
+    /// document. Run by every signing that sees the threshold reached; the conditional UPDATE lets
+    /// exactly one of them through.
+    func reachThreshold(_ id: Int, community: Community) async throws {
+        try await database.transaction { session in
+            let moved = try await session.query(
+                "UPDATE petitions SET status = 'consideration', threshold_reached_at = now() WHERE id = $1 AND status = 'collecting' RETURNING title, author_id, category",
+                id)
+            guard let row = moved.first else { return }
+            try await recordEvent(id, actorID: nil, from: .collecting, to: .consideration, comment: "", on: session)
+            _ = try await workflow.register(
+                RegistrationRequest(kind: .petition, sourceType: PetitionSource.type, sourceID: String(id), title: try row.decode("title"),
+                                    category: try row.decode("category"), authorID: try row.decode("author_id")),
+                communityID: community.id, communitySlug: community.slug, on: session)
+        }
+    }
+
+    // MARK: - History
+
+    func recordEvent(_ id: Int, actorID: Int?, from: PetitionStatus?, to: PetitionStatus, comment: String, on session: PostgresSession) async throws {
+        try await session.query(
+            "INSERT INTO petition_events (petition_id, actor_id, from_status, to_status, comment) VALUES ($1, $2, $3, $4, $5)",
+            id, actorID, from?.rawValue, to.rawValue, comment)
+    }
+}
