@@ -79,6 +79,7 @@ struct AccountRoutes {
             ]
             let view = services.documentView(context.language)
             let documents = try await services.workflow.documents(authoredBy: viewer.person.id, communityID: community.id)
+            entry["has_documents"] = !documents.isEmpty
             entry["documents"] = documents.map { document -> [String: Any] in
                 var values = view.values(document, communitySlug: community.slug)
                 values["href"] = services.workflow.sourcePath(document, communitySlug: community.slug)

@@ -142,7 +142,7 @@ struct PetitionRoutes {
         var page = Page(
             "petition-new", titleKey: "petition.new_title", community: community,
             values: [
-                "title": form?["title"] ?? "", "body": form?.raw("body") ?? "", "similar": similar.map(view.values),
+                "title": form?["title"] ?? "", "body": form?.raw("body") ?? "", "similar": similar.map(view.values), "has_similar": !similar.isEmpty,
                 "threshold": community.settings.petitions.signatureThreshold, "days": community.settings.petitions.collectionDays,
             ])
         page.show(error, catalogue: t, language: context.language)
