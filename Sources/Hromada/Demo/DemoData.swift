@@ -98,6 +98,7 @@ public struct DemoData {
                 claims, source: "in_person", personID: entry.personID, communityID: community.id, verifiedBy: nil, ip: nil)
         }
         try await loadWorkflow(community: community)
+        try await loadPetitions(community: community, passwordHash: passwordHash)
         return .loaded
     }
 

@@ -19,19 +19,10 @@ extension DemoData {
             }
         }
 
-        guard let citizen = try await services.accounts.person(email: "citizen@\(Self.emailDomain)"),
-            let official = try await services.accounts.person(email: "official@\(Self.emailDomain)"),
-            let head = try await services.accounts.person(email: "head@\(Self.emailDomain)")
-        else { return }
-        let grants = { (personID: Int) async throws -> [RoleGrant] in
-            try await services.database.query(
-                "SELECT id, community_id, role, department_id FROM role_grants WHERE person_id = $1", personID
-            ).map { RoleGrant(id: try $0.decode("id"), communityID: try $0.decode("community_id"),
-                              role: Role(rawValue: try $0.decode("role")) ?? .citizen, departmentID: try $0.decode("department_id")) }
-        }
-        let citizenViewer = Viewer(person: citizen, grants: try await grants(citizen.id), sessionTokenHash: [])
-        let officialViewer = Viewer(person: official, grants: try await grants(official.id), sessionTokenHash: [])
-        let headViewer = Viewer(person: head, grants: try await grants(head.id), sessionTokenHash: [])
+        let citizenViewer = try await viewer("citizen")
+        let officialViewer = try await viewer("official")
+        let headViewer = try await viewer("head")
+        let official = officialViewer.person
 
         func submit(_ topic: AppealTopic, _ subject: String, _ body: String, _ address: String) async throws -> Document {
             try await services.appeals.submit(

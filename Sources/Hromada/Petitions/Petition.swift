@@ -71,8 +71,10 @@ public enum PetitionLifecycle {
     }
 
     /// Field errors (catalogue keys) for a new petition; empty when acceptable.
-    public static func errors(title: String, body: String) -> [String: String] {
+    /// A petition's optional category is one of the topics that routing rules know.
+    public static func errors(title: String, body: String, category: String = "") -> [String: String] {
         var errors: [String: String] = [:]
+        if !category.isEmpty && AppealTopic(rawValue: category) == nil { errors["category"] = "appeal.error.topic" }
         if title.count < 10 || title.count > 200 { errors["title"] = "petition.error.title" }
         if body.count < 50 || body.count > 10_000 { errors["body"] = "petition.error.body" }
         return errors

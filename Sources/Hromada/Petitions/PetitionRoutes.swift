@@ -53,7 +53,7 @@ struct PetitionRoutes {
             }
             do {
                 let petition = try await services.petitions.submit(
-                    title: form["title"], body: form.raw("body"), category: "", by: viewer, in: community,
+                    title: form["title"], body: form.raw("body"), category: form["category"], by: viewer, in: community,
                     verifications: services.verifications, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/petitions/\(petition.id)", flash: "petition.submitted")
             } catch let error as AppError where error.kind == .validation || error.kind == .forbidden {
@@ -144,6 +144,9 @@ struct PetitionRoutes {
             values: [
                 "title": form?["title"] ?? "", "body": form?.raw("body") ?? "", "similar": similar.map(view.values), "has_similar": !similar.isEmpty,
                 "threshold": community.settings.petitions.signatureThreshold, "days": community.settings.petitions.collectionDays,
+                "categories": AppealTopic.allCases.map {
+                    ["value": $0.rawValue, "label": t.text($0.titleKey, context.language), "selected": form?["category"] == $0.rawValue] as [String: Any]
+                },
             ])
         page.show(error, catalogue: t, language: context.language)
         return services.renderer.response(page, request: request, context: context)

@@ -63,7 +63,7 @@ public struct PetitionStore: Sendable {
                        verifications: VerificationStore, ip: String?) async throws -> Petition {
         let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
         let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        let errors = PetitionLifecycle.errors(title: title, body: body)
+        let errors = PetitionLifecycle.errors(title: title, body: body, category: category)
         guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
         guard try await verifications.identity(of: author.person.id, in: community.id) != nil else {
             throw AppError(.forbidden, detailKey: "petition.refusal.not_verified")

@@ -85,9 +85,10 @@ struct WorkflowAdminRoutes {
         }
     }
 
-    /// The (module, category) pairs an administrator routes: the community default, and appeals by topic.
+    /// The (module, category) pairs an administrator routes: the community default, then appeals
+    /// and petitions by topic.
     static var routingKeys: [(module: String, category: String)] {
-        [("*", "")] + AppealTopic.allCases.map { (AppealSource.type, $0.rawValue) }
+        [("*", "")] + [AppealSource.type, PetitionSource.type].flatMap { module in AppealTopic.allCases.map { (module, $0.rawValue) } }
     }
 
 
@@ -110,7 +111,7 @@ struct WorkflowAdminRoutes {
             values: [
                 "routes": Self.routingKeys.map { key -> [String: Any] in
                     let label = key.module == "*" ? t.text("admin.routing.default", language)
-                        : t.text("appeal.topics.\(key.category)", language)
+                        : t.text("admin.routing.module.\(key.module)", language) + ": " + t.text("appeal.topics.\(key.category)", language)
                     let selected = current["\(key.module)_\(key.category)"]
                     return ["field": "route_\(key.module)_\(key.category)", "label": label,
                             "departments": departments.map { ["id": $0.id, "name": $0.name(language), "selected": $0.id == selected] as [String: Any] }]
