@@ -42,7 +42,7 @@ struct AppealRoutes {
             values["events"] = try await services.workflow.events(of: document.id, includeInternal: false).map { view.values($0, showActors: false) }
             values["subject"] = appeal.subject
             values["body"] = appeal.body
-            values["address"] = appeal.address ?? ""
+            if let address = appeal.address { values["address"] = address }
             values["topic"] = services.catalogue.text(appeal.topic.titleKey, context.language)
             values["can_use_office"] = viewer.can(.useOffice, in: community.id)
             let page = Page("appeal", titleKey: "appeal.title", titleText: "\(document.reference): \(appeal.subject)", community: community, values: values)

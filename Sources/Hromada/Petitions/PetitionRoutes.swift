@@ -21,16 +21,17 @@ struct PetitionRoutes {
             func link(page: Int) -> String {
                 "/\(community.slug)/petitions?list=\(list.rawValue)&sort=\(sort.rawValue)&q=\(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&page=\(page)"
             }
-            let page_ = Page(
+            var page_ = Page(
                 "petitions", titleKey: "petition.list_title", community: community,
                 values: [
                     "petitions": petitions.map(view.values),
                     "lists": PetitionList.allCases.map { ["href": "/\(community.slug)/petitions?list=\($0.rawValue)", "label": t.text($0.titleKey, language), "current": $0 == list] as [String: Any] },
                     "sorts": PetitionSort.allCases.map { ["value": $0.rawValue, "label": t.text($0.titleKey, language), "selected": $0 == sort] as [String: Any] },
-                    "list": list.rawValue, "q": search, "total": total,
-                    "previous": page > 1 ? link(page: page - 1) : "", "next": page * PetitionStore.pageSize < total ? link(page: page + 1) : "",
-                    "can_write": context.viewer != nil,
+                    "list": list.rawValue, "q": search, "total": total, "can_write": context.viewer != nil,
                 ])
+            // Mustache shows a section for any present value, even "", so absent pages are left out.
+            if page > 1 { page_.values["previous"] = link(page: page - 1) }
+            if page * PetitionStore.pageSize < total { page_.values["next"] = link(page: page + 1) }
             return services.renderer.response(page_, request: request, context: context)
         }
 
@@ -110,10 +111,14 @@ struct PetitionRoutes {
         let page = max(1, request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1)
         let (signers, total) = try await services.petitions.signers(of: petition.id, page: page)
         values["signers"] = signers.map { ["name": $0.name, "at": KyivTime.day(of: $0.signedAt).isoString] }
-        values["signers_previous"] = page > 1 ? "/\(community.slug)/petitions/\(petition.id)?page=\(page - 1)#signers" : ""
-        values["signers_next"] = page * PetitionStore.signersPerPage < total ? "/\(community.slug)/petitions/\(petition.id)?page=\(page + 1)#signers" : ""
-        values["events"] = try await services.petitions.events(of: petition.id).map {
-            ["at": KyivTime.minute(of: $0.at), "status": t.text($0.status.titleKey, language), "comment": $0.comment]
+        if page > 1 { values["signers_previous"] = "/\(community.slug)/petitions/\(petition.id)?page=\(page - 1)#signers" }
+        if page * PetitionStore.signersPerPage < total {
+            values["signers_next"] = "/\(community.slug)/petitions/\(petition.id)?page=\(page + 1)#signers"
+        }
+        values["events"] = try await services.petitions.events(of: petition.id).map { event -> [String: Any] in
+            var entry: [String: Any] = ["at": KyivTime.minute(of: event.at), "status": t.text(event.status.titleKey, language)]
+            if !event.comment.isEmpty { entry["comment"] = event.comment }
+            return entry
         }
         if let viewer = context.viewer {
             values["signed"] = try await services.petitions.hasSigned(petition.id, personID: viewer.person.id)
