@@ -11,7 +11,7 @@ PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
 
 export HROMADA_PG_PORT := $(PG_PORT)
 
-.PHONY: run test deps db build build-tests template bench-db stop-db clean
+.PHONY: run test deps db build build-tests template bench-db bench-sign stop-db clean
 
 # The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
 SECRET_FILE := .run/secret-key
@@ -57,6 +57,17 @@ bench-db: deps db
 	@$(PSQL) -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'hromada_bench'" | grep -q 1 \
 		|| $(PSQL) -d postgres -c "CREATE DATABASE hromada_bench"
 	.build/release/bench-db --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench" \
+		--pgbench /usr/lib/postgresql/15/bin/pgbench
+
+# Signing over HTTP with wrk (spread over 100 petitions, then all on one) against pgbench's INSERT.
+bench-sign: deps db
+	@command -v wrk >/dev/null || { apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk; }
+	swift build -c release --product hromada
+	swift build -c release --product bench-sign
+	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS hromada_bench_sign WITH (FORCE)" -c "CREATE DATABASE hromada_bench_sign" >/dev/null
+	.build/release/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_sign"
+	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_sign"
+	.build/release/bench-sign --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_sign" \
 		--pgbench /usr/lib/postgresql/15/bin/pgbench
 
 stop-db:

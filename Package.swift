@@ -67,6 +67,14 @@ let package = Package(
             ],
             path: "Sources/BenchDB"
         ),
+        .executableTarget(
+            name: "bench-sign",
+            dependencies: [
+                "Hromada",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/BenchSign"
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "TestSupport"]

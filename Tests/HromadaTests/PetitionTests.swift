@@ -25,15 +25,23 @@ import Testing
 
     @Test func signingChecks() {
         let today = CalendarDay(year: 2026, month: 11, day: 27)
-        var petition = Petition(
-            id: 1, communityID: 1, authorID: 1, authorName: "", title: "", body: "", category: "", status: .collecting,
-            createdAt: Date(), moderationDueOn: today, rejection: nil, signatureThreshold: 500,
-            collectionStartsOn: today.adding(days: -10), collectionEndsOn: today, signatures: 0)
-        #expect(SigningRefusal.check(petition: petition, today: today, isVerifiedHere: true) == nil)
-        #expect(SigningRefusal.check(petition: petition, today: today, isVerifiedHere: false) == .notVerified)
-        #expect(SigningRefusal.check(petition: petition, today: today.adding(days: 1), isVerifiedHere: true) == .periodOver)
-        petition.status = .consideration
-        #expect(SigningRefusal.check(petition: petition, today: today, isVerifiedHere: true) == .notCollecting)
+        var facts = SigningFacts(status: .collecting, collectionStartsOn: today.adding(days: -10), collectionEndsOn: today,
+                                 today: today, isVerifiedHere: true)
+        #expect(SigningRefusal.check(facts) == nil)
+        facts.isVerifiedHere = false
+        #expect(SigningRefusal.check(facts) == .notVerified)
+        facts.isVerifiedHere = true
+        facts.recentByPerson = SigningRefusal.perPersonPerHour
+        #expect(SigningRefusal.check(facts) == .rateLimited)
+        facts.recentByPerson = 0
+        facts.recentByIP = SigningRefusal.perIPPerHour
+        #expect(SigningRefusal.check(facts) == .rateLimited)
+        facts.recentByIP = 0
+        facts.today = today.adding(days: 1)
+        #expect(SigningRefusal.check(facts) == .periodOver)
+        facts.today = today
+        facts.status = .consideration
+        #expect(SigningRefusal.check(facts) == .notCollecting)
         #expect(PetitionLifecycle.errors(title: "Коротко", body: "мало").keys.sorted() == ["body", "title"])
         #expect(PetitionLifecycle.errors(title: String(repeating: "я", count: 201), body: String(repeating: "я", count: 60)).keys.sorted() == ["title"])
     }
@@ -85,11 +93,11 @@ import Testing
         #expect(petition.signatures == 1, "the author's own signature")
         let citizen = try await viewer("citizen@khmelnytskyi.demo", services)
         await #expect(throws: SigningRefusal.alreadySigned) {
-            try await services.petitions.sign(petition.id, by: citizen, in: community, ip: nil, verifications: services.verifications)
+            try await services.petitions.sign(petition.id, by: citizen, in: community, ip: nil)
         }
         let newcomer = try await viewer("newcomer@khmelnytskyi.demo", services)
         await #expect(throws: SigningRefusal.notVerified) {
-            try await services.petitions.sign(petition.id, by: newcomer, in: community, ip: nil, verifications: services.verifications)
+            try await services.petitions.sign(petition.id, by: newcomer, in: community, ip: nil)
         }
         #expect(try await services.petitions.signatureCount(petition.id) == 1)
     }
@@ -102,7 +110,7 @@ import Testing
         let results = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<20 {
                 group.addTask {
-                    (try? await services.petitions.sign(petition.id, by: signer, in: community, ip: "198.51.100.7", verifications: services.verifications)) != nil
+                    (try? await services.petitions.sign(petition.id, by: signer, in: community, ip: "198.51.100.7")) != nil
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -123,7 +131,7 @@ import Testing
             for (index, signer) in signers.enumerated() {
                 group.addTask {
                     _ = try await services.petitions.sign(
-                        petition.id, by: signer, in: community, ip: "10.0.\(index / 250).\(index % 250)", verifications: services.verifications)
+                        petition.id, by: signer, in: community, ip: "10.0.\(index / 250).\(index % 250)")
                 }
             }
             try await group.waitForAll()
@@ -145,7 +153,7 @@ import Testing
             for signer in signers {
                 group.addTask {
                     do {
-                        _ = try await services.petitions.sign(petition.id, by: signer, in: community, ip: nil, verifications: services.verifications)
+                        _ = try await services.petitions.sign(petition.id, by: signer, in: community, ip: nil)
                     } catch SigningRefusal.notCollecting {
                         // Signers arriving after the threshold moved it to consideration.
                     }
@@ -167,7 +175,7 @@ import Testing
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let petition = try await collectingPetition(services, threshold: 4)
         for signer in try await residents(3, services) {
-            _ = try await services.petitions.sign(petition.id, by: signer, in: community, ip: nil, verifications: services.verifications)
+            _ = try await services.petitions.sign(petition.id, by: signer, in: community, ip: nil)
         }
         let document = try #require(try await services.workflow.find(sourceType: "petition", sourceID: String(petition.id), communityID: community.id))
         #expect(document.kind == .petition)
@@ -199,7 +207,7 @@ import Testing
         try await services.database.query(
             "UPDATE petitions SET status = 'collecting', collection_ends_on = current_date - 2 WHERE id = ANY($1)", [short.id, reached.id])
         try await services.database.transaction { session in
-            try await services.jobs.enqueue(PetitionPeriodEnd.kind, uniqueKey: "period-end-test", on: session)
+            try await services.jobs.enqueue(PetitionSweep.kind, uniqueKey: "period-end-test", on: session)
         }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -220,8 +228,7 @@ import Testing
         let signers = try await residents(30, services)
         for (index, signer) in signers.enumerated() {
             _ = try await services.petitions.sign(
-                petition.id, by: signer, in: community, ip: index < 12 ? "203.0.113.\(index + 1)" : "192.0.2.\(index)",
-                verifications: services.verifications)
+                petition.id, by: signer, in: community, ip: index < 12 ? "203.0.113.\(index + 1)" : "192.0.2.\(index)")
         }
         let pattern = try await services.petitions.signingPattern(of: petition.id)
         #expect(pattern.topPrefixes.first?.prefix == "192.0.2.0/24")

@@ -57,7 +57,7 @@ public struct AppServices: Sendable {
 
     /// The background job handlers of this process.
     public var jobHandlers: [any JobHandler] {
-        var handlers: [any JobHandler] = [OverdueSweep(workflow: workflow), PetitionPeriodEnd(petitions: petitions)]
+        var handlers: [any JobHandler] = [OverdueSweep(workflow: workflow), PetitionSweep(petitions: petitions)]
         if let mailTransport {
             handlers.append(OutboxDelivery(transport: mailTransport, database: database, messageDomain: configuration.mailDomain))
         }
@@ -65,7 +65,7 @@ public struct AppServices: Sendable {
     }
 
     /// Jobs every process keeps scheduled, with their intervals in seconds.
-    public static let recurringJobs: [(kind: String, everySeconds: Int)] = [(OverdueSweep.kind, 600), (PetitionPeriodEnd.kind, 300)]
+    public static let recurringJobs: [(kind: String, everySeconds: Int)] = [(OverdueSweep.kind, 600), (PetitionSweep.kind, 300)]
 }
 
 /// Files bundled with the library: templates and the translation catalogue.

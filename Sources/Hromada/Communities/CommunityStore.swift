@@ -1,8 +1,18 @@
+import Foundation
+import NIOConcurrencyHelpers
 import Postgres
 
 /// Communities, their departments and holiday calendars in PostgreSQL.
 public struct CommunityStore: Sendable {
     let database: PostgresPool
+    /// Every request names its community; a few seconds' cache spares the database that lookup.
+    /// A changed name or setting shows everywhere within ``cacheSeconds``.
+    private let cache = NIOLockedValueBox([String: (community: Community, expires: Date)]())
+    static let cacheSeconds: TimeInterval = 10
+
+    init(database: PostgresPool) {
+        self.database = database
+    }
 
     public func all() async throws -> [Community] {
         try await database.query("SELECT id, slug::text, name_uk, name_en, settings FROM communities ORDER BY name_uk")
@@ -11,6 +21,14 @@ public struct CommunityStore: Sendable {
 
     /// The community with this slug, or a not-found error.
     public func require(slug: String) async throws -> Community {
+        let now = Date()
+        if let cached = cache.withLockedValue({ $0[slug] }), cached.expires > now { return cached.community }
+        let community = try await load(slug: slug)
+        cache.withLockedValue { $0[slug] = (community, now.addingTimeInterval(Self.cacheSeconds)) }
+        return community
+    }
+
+    private func load(slug: String) async throws -> Community {
         let rows = try await database.query(
             "SELECT id, slug::text, name_uk, name_en, settings FROM communities WHERE slug = $1", slug)
         guard let row = rows.first else { throw AppError.notFound }

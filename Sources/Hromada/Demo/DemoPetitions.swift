@@ -88,7 +88,7 @@ extension DemoData {
             category: "roads", by: author(4))
         try await publish(short, daysAgo: 95, signers: residents[4..<124])
         try await services.database.transaction { session in
-            try await PetitionPeriodEnd(petitions: services.petitions).run(Job(id: 0, kind: PetitionPeriodEnd.kind, payload: [:], attempts: 1), on: session)
+            try await PetitionSweep(petitions: services.petitions).run(Job(id: 0, kind: PetitionSweep.kind, payload: [:], attempts: 1), on: session)
         }
 
         _ = try await petition(

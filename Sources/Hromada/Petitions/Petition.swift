@@ -81,7 +81,35 @@ public enum PetitionLifecycle {
     }
 }
 
-/// Why someone may not sign, or `nil` when they may.
+/// Everything that decides whether one person may sign one petition now, read in one query.
+public struct SigningFacts: Sendable {
+    public var status: PetitionStatus
+    public var collectionStartsOn: CalendarDay?
+    public var collectionEndsOn: CalendarDay?
+    public var today: CalendarDay
+    public var isVerifiedHere: Bool
+    /// The person's signatures in the past hour (counted up to the limit).
+    public var recentByPerson: Int
+    /// Signatures from the request's IP address in the past hour (0 when the address is exempt).
+    public var recentByIP: Int
+    public var signatures: Int
+    public var threshold: Int
+
+    public init(status: PetitionStatus, collectionStartsOn: CalendarDay?, collectionEndsOn: CalendarDay?, today: CalendarDay,
+                isVerifiedHere: Bool, recentByPerson: Int = 0, recentByIP: Int = 0, signatures: Int = 0, threshold: Int = 500) {
+        self.status = status
+        self.collectionStartsOn = collectionStartsOn
+        self.collectionEndsOn = collectionEndsOn
+        self.today = today
+        self.isVerifiedHere = isVerifiedHere
+        self.recentByPerson = recentByPerson
+        self.recentByIP = recentByIP
+        self.signatures = signatures
+        self.threshold = threshold
+    }
+}
+
+/// Why someone may not sign.
 public enum SigningRefusal: String, Error, Sendable {
     case notSignedIn = "not_signed_in"
     case notVerified = "not_verified"
@@ -92,13 +120,18 @@ public enum SigningRefusal: String, Error, Sendable {
 
     public var messageKey: String { "petition.refusal.\(rawValue)" }
 
-    /// Pure check of everything but the one-signature rule, which the database enforces.
-    public static func check(petition: Petition, today: CalendarDay, isVerifiedHere: Bool) -> SigningRefusal? {
-        guard petition.status == .collecting, let start = petition.collectionStartsOn, let end = petition.collectionEndsOn else {
+    /// Signatures one person may make in an hour, and signatures from one IP address.
+    public static let perPersonPerHour = 30
+    public static let perIPPerHour = 300
+
+    /// Everything but the one-signature rule, which the database enforces; `nil` when signing is allowed.
+    public static func check(_ facts: SigningFacts) -> SigningRefusal? {
+        guard facts.status == .collecting, let start = facts.collectionStartsOn, let end = facts.collectionEndsOn else {
             return .notCollecting
         }
-        guard today >= start, today <= end else { return .periodOver }
-        guard isVerifiedHere else { return .notVerified }
+        guard facts.today >= start, facts.today <= end else { return .periodOver }
+        guard facts.isVerifiedHere else { return .notVerified }
+        guard facts.recentByPerson < perPersonPerHour, facts.recentByIP < perIPPerHour else { return .rateLimited }
         return nil
     }
 }

@@ -84,7 +84,7 @@ struct PetitionAPIRoutes {
             do {
                 guard let viewer = context.viewer else { throw SigningRefusal.notSignedIn }
                 let count = try await services.petitions.sign(
-                    petition.id, by: viewer, in: community, ip: context.clientIP, verifications: services.verifications)
+                    petition.id, by: viewer, in: community, ip: context.clientIP)
                 return try JSONResponse.make(["signatures": count], status: .created)
             } catch let refusal as SigningRefusal {
                 throw refusal.appError

@@ -74,7 +74,7 @@ struct PetitionRoutes {
             do {
                 guard let viewer = context.viewer else { throw SigningRefusal.notSignedIn }
                 _ = try await services.petitions.sign(
-                    petition.id, by: viewer, in: community, ip: context.clientIP, verifications: services.verifications)
+                    petition.id, by: viewer, in: community, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/petitions/\(petition.id)", flash: "petition.signed")
             } catch let refusal as SigningRefusal {
                 return try await petitionPage(request, context, community: community, petition: petition, error: refusal.appError)

@@ -31,20 +31,21 @@ public struct PetitionSource: DocumentSource {
     }
 }
 
-/// Closes collection periods that have ended: a petition short of its threshold becomes "not
-/// enough signatures" and goes to the council as an ordinary appeal; one that reached it (a
-/// signing that crashed before moving it) goes to consideration.
-struct PetitionPeriodEnd: JobHandler {
-    static let kind = "petitions.period_end"
+/// Every few minutes: moves petitions whose count reached the threshold to consideration (a
+/// safety net behind the signing path), and closes collection periods that have ended: a petition
+/// short of its threshold becomes "not enough signatures" and goes to the council as an ordinary appeal.
+struct PetitionSweep: JobHandler {
+    static let kind = "petitions.sweep"
     var kind: String { Self.kind }
     let petitions: PetitionStore
 
     func run(_ job: Job, on session: PostgresSession) async throws {
         let today = try await WorkflowStore.today(on: session)
-        let ended = try await session.query(
-            PetitionStore.select + " WHERE p.status = 'collecting' AND p.collection_ends_on < $1 ORDER BY p.id LIMIT 200 FOR UPDATE OF p SKIP LOCKED",
+        let due = try await session.query(
+            "SELECT * FROM (\(PetitionStore.select) WHERE p.status = 'collecting' FOR UPDATE OF p SKIP LOCKED) p "
+                + "WHERE p.signatures >= p.signature_threshold OR p.collection_ends_on < $1 ORDER BY p.id LIMIT 200",
             today).map(PetitionStore.petition)
-        for petition in ended {
+        for petition in due {
             let slug = try await session.query("SELECT slug::text FROM communities WHERE id = $1", petition.communityID)[0].decode("slug", as: String.self)
             let reached = petition.signatures >= petition.signatureThreshold
             let next: PetitionStatus = reached ? .consideration : .notEnough
