@@ -138,34 +138,51 @@ public struct PetitionStore: Sendable {
 
     // MARK: - Signing
 
-    /// Signs for the viewer and returns the new count. Two statements: one reads every fact the
-    /// rules need, one inserts the signature and counts it. The unique key on (petition, person)
-    /// makes a second signature impossible, from any number of concurrent requests.
+    /// Signs for the viewer and returns the new count, in one statement: it reads every fact the
+    /// rules need, inserts the signature only if they allow it, and counts it. The rules guard the
+    /// data in the database; `SigningRefusal.check` names the reason when nothing was inserted.
+    /// The unique key on (petition, person) makes a second signature impossible, from any number
+    /// of concurrent requests.
     public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?) async throws -> Int {
         let limitedIP = ip.flatMap { rateLimitExemptIPs.contains($0) ? nil : $0 }
         let rows = try await database.query(
             """
-            SELECT p.status, p.collection_starts_on, p.collection_ends_on, p.signature_threshold,
-                   (now() AT TIME ZONE '\(WorkflowStore.timeZone)')::date AS today,
-                   EXISTS (SELECT 1 FROM verifications v
-                           WHERE v.person_id = $2 AND v.community_id = p.community_id AND v.revoked_at IS NULL) AS verified,
-                   (SELECT count(*) FROM (SELECT 1 FROM petition_signatures
-                                          WHERE person_id = $2 AND signed_at > now() - interval '1 hour' LIMIT $4) mine)::int AS by_person,
-                   CASE WHEN $3::inet IS NULL THEN 0 ELSE
-                   (SELECT count(*) FROM (SELECT 1 FROM petition_signatures
-                                          WHERE ip = $3::inet AND signed_at > now() - interval '1 hour' LIMIT $5) theirs)::int END AS by_ip,
-                   coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0)::int AS signatures
-            FROM petitions p WHERE p.id = $1 AND p.community_id = $6
-            """, id, viewer.person.id, limitedIP, SigningRefusal.perPersonPerHour, SigningRefusal.perIPPerHour, community.id)
+            WITH facts AS (
+                SELECT p.id, p.status, p.collection_starts_on, p.collection_ends_on, p.signature_threshold,
+                       (now() AT TIME ZONE '\(WorkflowStore.timeZone)')::date AS today,
+                       EXISTS (SELECT 1 FROM verifications v
+                               WHERE v.person_id = $2 AND v.community_id = p.community_id AND v.revoked_at IS NULL) AS verified,
+                       (SELECT count(*) FROM (SELECT 1 FROM petition_signatures
+                                              WHERE person_id = $2 AND signed_at > now() - interval '1 hour' LIMIT $4) mine)::int AS by_person,
+                       CASE WHEN $3::inet IS NULL THEN 0 ELSE
+                       (SELECT count(*) FROM (SELECT 1 FROM petition_signatures
+                                              WHERE ip = $3::inet AND signed_at > now() - interval '1 hour' LIMIT $5) theirs)::int END AS by_ip,
+                       coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0)::int AS signatures
+                FROM petitions p WHERE p.id = $1 AND p.community_id = $6
+            ), signed AS (
+                INSERT INTO petition_signatures (petition_id, person_id, ip, email_domain)
+                SELECT f.id, $2, $7::inet, (SELECT lower(split_part(email::text, '@', 2)) FROM people WHERE id = $2)
+                FROM facts f
+                WHERE f.status = 'collecting' AND f.today BETWEEN f.collection_starts_on AND f.collection_ends_on
+                  AND f.verified AND f.by_person < $4 AND f.by_ip < $5
+                ON CONFLICT (petition_id, person_id) DO NOTHING RETURNING petition_id
+            ), counted AS (
+                INSERT INTO petition_signature_counts (petition_id, shard, signatures)
+                SELECT petition_id, $8, 1 FROM signed
+                ON CONFLICT (petition_id, shard) DO UPDATE SET signatures = petition_signature_counts.signatures + 1
+                RETURNING 1
+            )
+            SELECT f.*, (SELECT count(*) FROM counted)::int AS inserted FROM facts f
+            """, id, viewer.person.id, limitedIP, SigningRefusal.perPersonPerHour, SigningRefusal.perIPPerHour, community.id, ip,
+            Int.random(in: 0..<16))
         guard let row = rows.first else { throw AppError.notFound }
         let facts = SigningFacts(
             status: PetitionStatus(rawValue: try row.decode("status")) ?? .moderation,
             collectionStartsOn: try row.decode("collection_starts_on"), collectionEndsOn: try row.decode("collection_ends_on"),
             today: try row.decode("today"), isVerifiedHere: try row.decode("verified"), recentByPerson: try row.decode("by_person"),
             recentByIP: try row.decode("by_ip"), signatures: try row.decode("signatures"), threshold: try row.decode("signature_threshold"))
-        if let refusal = SigningRefusal.check(facts) { throw refusal }
-        guard try await database.withConnection({ try await insertSignature(petitionID: id, personID: viewer.person.id, ip: ip, on: $0) }) else {
-            throw SigningRefusal.alreadySigned
+        guard try row.decode("inserted", as: Int.self) == 1 else {
+            throw SigningRefusal.check(facts) ?? .alreadySigned
         }
         // The facts were read before this signature; near the threshold, read the count again
         // after the commit, so the last of any concurrent signers sees them all. The petition
