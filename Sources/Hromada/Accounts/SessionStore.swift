@@ -1,7 +1,12 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Postgres
 
 /// Sign-in sessions. The token goes to the client; only its SHA-256 is stored.
+///
+/// Each process keeps the sessions it looked up for a few seconds, sparing the database one query
+/// on every request of a busy client. Signing out ends the session at once in this process and
+/// within ``cacheSeconds`` in the others; a role granted or revoked shows after as long.
 public struct SessionStore: Sendable {
     public enum Kind: String, Sendable {
         case browser
@@ -9,6 +14,13 @@ public struct SessionStore: Sendable {
     }
 
     let database: PostgresPool
+    private let cache = NIOLockedValueBox([[UInt8]: (viewer: Viewer, kind: Kind, expires: Date)]())
+    static let cacheSeconds: TimeInterval = 5
+    static let cacheLimit = 100_000
+
+    init(database: PostgresPool) {
+        self.database = database
+    }
     public static let browserLifetimeSeconds = 30 * 24 * 3600
     public static let apiLifetimeSeconds = 90 * 24 * 3600
 
@@ -29,6 +41,17 @@ public struct SessionStore: Sendable {
     /// The person and grants behind a token, if the session is open.
     public func viewer(forToken token: String) async throws -> (viewer: Viewer, kind: Kind)? {
         let tokenHash = Self.hash(token)
+        let now = Date()
+        if let cached = cache.withLockedValue({ $0[tokenHash] }), cached.expires > now { return (cached.viewer, cached.kind) }
+        guard let found = try await load(tokenHash: tokenHash) else { return nil }
+        cache.withLockedValue { entries in
+            if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
+            entries[tokenHash] = (found.viewer, found.kind, now.addingTimeInterval(Self.cacheSeconds))
+        }
+        return found
+    }
+
+    private func load(tokenHash: [UInt8]) async throws -> (viewer: Viewer, kind: Kind)? {
         let rows = try await database.query(
             """
             SELECT p.id, p.email::text, p.full_name, p.locale, s.kind,
@@ -61,6 +84,7 @@ public struct SessionStore: Sendable {
 
     /// Ends the session whose token hashes to `tokenHash`.
     public func delete(tokenHash: [UInt8]) async throws {
+        cache.withLockedValue { _ = $0.removeValue(forKey: tokenHash) }
         try await database.query("DELETE FROM sessions WHERE token_hash = $1", Data(tokenHash))
     }
 
