@@ -12,9 +12,20 @@ public enum Language: String, Sendable, CaseIterable, Codable {
 /// (`{"key": {"uk": "…", "en": "…"}}`). Templates read it as `{{t.key}}`.
 public struct TranslationCatalogue: Sendable {
     public let entries: [String: [Language: String]]
+    /// The nested tables templates read, built once per language.
+    private let tables: NestedTables
 
     public init(entries: [String: [Language: String]]) {
         self.entries = entries
+        var tables: [Language: [String: Any]] = [:]
+        for language in Language.allCases {
+            var table: [String: Any] = [:]
+            for key in entries.keys {
+                Self.insert(entries[key]?[language] ?? entries[key]?[.uk] ?? key, at: key.split(separator: ".").map(String.init)[...], into: &table)
+            }
+            tables[language] = table
+        }
+        self.tables = NestedTables(byLanguage: tables)
     }
 
     public static func load(from url: URL) throws -> TranslationCatalogue {
@@ -46,11 +57,7 @@ public struct TranslationCatalogue: Sendable {
     /// All texts of one language, nested by the dots of their keys, so that a template's
     /// `{{t.signup.email}}` finds the key `signup.email`.
     public func table(for language: Language) -> [String: Any] {
-        var table: [String: Any] = [:]
-        for key in entries.keys {
-            Self.insert(text(key, language), at: key.split(separator: ".").map(String.init)[...], into: &table)
-        }
-        return table
+        tables.byLanguage[language] ?? [:]
     }
 
     private static func insert(_ text: String, at path: ArraySlice<String>, into table: inout [String: Any]) {
@@ -68,4 +75,9 @@ public struct TranslationCatalogue: Sendable {
     public var shadowedKeys: [String] {
         entries.keys.filter { key in entries.keys.contains { $0.hasPrefix(key + ".") } }.sorted()
     }
+}
+
+/// Immutable after the catalogue is built, so sharing it between threads is safe.
+private struct NestedTables: @unchecked Sendable {
+    let byLanguage: [Language: [String: Any]]
 }
