@@ -176,3 +176,27 @@ import Testing
         #expect(identity.isResident)
     }
 }
+
+@Suite struct SessionCacheTests {
+    @Test func aGrantedRoleWorksAtOnceForSomeoneAlreadySignedIn() async throws {
+        let services = try await TestApp.services(suite: "session_cache")
+        let person = try await services.accounts.signUp(
+            email: "soon.moderator@example.ua", fullName: "Скоро Модератор", password: "0123456789abc", language: .uk,
+            citizenOf: nil, ip: nil)
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        try await TestApp.withBrowser(services) { browser in
+            try await browser.signIn(person.email, password: "0123456789abc")
+            let before = try await browser.get("/khmelnytskyi/moderation")
+            #expect(before.status == .forbidden)
+            try await services.accounts.grant(.moderator, departmentID: nil, to: person.id, in: community.id, by: nil, ip: nil)
+            let after = try await browser.get("/khmelnytskyi/moderation")
+            #expect(after.status == .ok)
+            let grantID: Int = try await services.database.query(
+                "SELECT id FROM role_grants WHERE person_id = $1 AND role = 'moderator'", person.id)[0].decode("id")
+            let admin = try #require(try await services.accounts.person(email: "admin@khmelnytskyi.demo"))
+            try await services.accounts.revoke(grantID: grantID, in: community.id, by: admin.id, ip: nil)
+            let revoked = try await browser.get("/khmelnytskyi/moderation")
+            #expect(revoked.status == .forbidden)
+        }
+    }
+}

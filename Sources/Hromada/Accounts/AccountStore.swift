@@ -10,9 +10,11 @@ public struct AccountStore: Sendable {
     let hashingThreads: NIOThreadPool
     /// A valid hash of a random password, checked when the e-mail is unknown.
     let decoyHash: String
+    let sessions: SessionStore
 
-    init(database: PostgresPool, hasher: PasswordHasher, hashingThreads: NIOThreadPool) {
+    init(database: PostgresPool, hasher: PasswordHasher, hashingThreads: NIOThreadPool, sessions: SessionStore) {
         self.database = database
+        self.sessions = sessions
         self.hasher = hasher
         self.hashingThreads = hashingThreads
         self.decoyHash = hasher.hash(Crypto.randomToken())
@@ -118,12 +120,13 @@ public struct AccountStore: Sendable {
         } catch let error as PostgresError where error.sqlState == SQLState.foreignKeyViolation {
             throw AppError(.validation, fieldErrors: ["department": "admin.error.department_unknown"])
         }
+        sessions.forget(personID: personID)
     }
 
     /// Revokes a grant of this community. An administrator cannot revoke their own administrator
     /// role, so a community is never left without one by accident.
     public func revoke(grantID: Int, in communityID: Int, by actorID: Int, ip: String?) async throws {
-        try await database.transaction { session in
+        let personID = try await database.transaction { session in
             let rows = try await session.query(
                 "SELECT person_id, role FROM role_grants WHERE id = $1 AND community_id = $2 FOR UPDATE", grantID, communityID)
             guard let row = rows.first else { throw AppError.notFound }
@@ -137,7 +140,9 @@ public struct AccountStore: Sendable {
                 AuditEntry(actorID: actorID, communityID: communityID, action: "role.revoke", objectType: "person",
                            objectID: String(personID), summary: "revoked \(role) (grant \(grantID))", ip: ip),
                 on: session)
+            return personID
         }
+        sessions.forget(personID: personID)
     }
 
     static func person(_ row: PostgresRow) throws -> Person {

@@ -82,6 +82,11 @@ public struct SessionStore: Sendable {
         return (Viewer(person: person, grants: grants, sessionTokenHash: tokenHash), kind)
     }
 
+    /// Drops the person's cached sessions, so a change of their roles shows at once in this process.
+    public func forget(personID: Int) {
+        cache.withLockedValue { entries in entries = entries.filter { $0.value.viewer.person.id != personID } }
+    }
+
     /// Ends the session whose token hashes to `tokenHash`.
     public func delete(tokenHash: [UInt8]) async throws {
         cache.withLockedValue { _ = $0.removeValue(forKey: tokenHash) }

@@ -6,6 +6,7 @@ import Postgres
 public struct VerificationStore: Sendable {
     let database: PostgresPool
     let hasher: IdentityDocumentHasher
+    let sessions: SessionStore
 
     /// Records a verification, replacing the person's earlier one in this community. A document
     /// already used by another account is refused (409), and nothing is written.
@@ -44,6 +45,7 @@ public struct VerificationStore: Sendable {
                            summary: "verified via \(source) with \(claims.documentType.rawValue) (verification \(id))", ip: ip),
                 on: session)
         }
+        sessions.forget(personID: personID)
     }
 
     /// The person's standing verification in the community, if any.

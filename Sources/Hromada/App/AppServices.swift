@@ -40,11 +40,12 @@ public struct AppServices: Sendable {
         let hashingThreads = NIOThreadPool(numberOfThreads: 2)
         hashingThreads.start()
         self.communities = CommunityStore(database: database)
+        self.sessions = SessionStore(database: database)
         self.accounts = AccountStore(
             database: database, hasher: PasswordHasher(parameters: .init(logN: configuration.passwordCost)),
-            hashingThreads: hashingThreads)
-        self.sessions = SessionStore(database: database)
-        self.verifications = VerificationStore(database: database, hasher: IdentityDocumentHasher(secretKey: configuration.secretKey))
+            hashingThreads: hashingThreads, sessions: sessions)
+        self.verifications = VerificationStore(
+            database: database, hasher: IdentityDocumentHasher(secretKey: configuration.secretKey), sessions: sessions)
         self.rateLimiter = RateLimiter(database: database)
         self.jobs = JobQueue(database: database)
         self.mailTransport = mailTransport
