@@ -25,9 +25,16 @@ public final class PostgresPool: Sendable {
         var idle: [PostgresConnection] = []
         /// Connections lent out, idle, or being opened.
         var openCount = 0
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<PostgresConnection, any Error>)] = []
+        var waiters: [Waiter] = []
         var nextWaiterID: UInt64 = 0
         var isClosed = false
+        var sweeperRunning = false
+    }
+
+    private struct Waiter {
+        var id: UInt64
+        var deadline: ContinuousClock.Instant
+        var continuation: CheckedContinuation<PostgresConnection, any Error>
     }
 
     /// What a caller of `lease` does next, decided under the lock and carried out outside it.
@@ -144,32 +151,44 @@ public final class PostgresPool: Sendable {
     }
 
     private func waitForConnection() async throws -> PostgresConnection {
-        let timeout = waitTimeout
+        let deadline = ContinuousClock.now + waitTimeout
         return try await withCheckedThrowingContinuation { continuation in
-            let id = state.withLockedValue { state -> UInt64 in
+            let startSweeper = state.withLockedValue { state -> Bool in
                 state.nextWaiterID += 1
-                state.waiters.append((state.nextWaiterID, continuation))
-                return state.nextWaiterID
+                state.waiters.append(Waiter(id: state.nextWaiterID, deadline: deadline, continuation: continuation))
+                defer { state.sweeperRunning = true }
+                return !state.sweeperRunning
             }
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                self?.expireWaiter(id)
-            }
+            if startSweeper { startTimeoutSweeper() }
         }
     }
 
-    private func expireWaiter(_ id: UInt64) {
-        let expired = state.withLockedValue { state in
-            state.waiters.firstIndex { $0.id == id }.map { state.waiters.remove(at: $0) }
+    /// One task per pool, alive while callers wait, fails those whose wait timed out. (A timer per
+    /// waiter would put thousands of sleeping tasks on the clock under load.)
+    private func startTimeoutSweeper() {
+        Task { [weak self] in
+            while let self {
+                try? await Task.sleep(for: .milliseconds(50))
+                let now = ContinuousClock.now
+                let (expired, keepRunning) = self.state.withLockedValue { state -> ([Waiter], Bool) in
+                    let expired = state.waiters.filter { $0.deadline <= now }
+                    state.waiters.removeAll { $0.deadline <= now }
+                    state.sweeperRunning = !state.waiters.isEmpty && !state.isClosed
+                    return (expired, state.sweeperRunning)
+                }
+                for waiter in expired {
+                    waiter.continuation.resume(
+                        throwing: PostgresError(kind: .poolTimeout, message: "no database connection became free in time"))
+                }
+                if !keepRunning { return }
+            }
         }
-        expired?.continuation.resume(
-            throwing: PostgresError(kind: .poolTimeout, message: "no database connection became free in time"))
     }
 
     private func giveBack(_ connection: PostgresConnection) {
         let healthy = connection.isHealthy
         if !healthy { logger.notice("dropping a broken database connection") }
-        let (waiter, replace) = state.withLockedValue { state -> ((id: UInt64, continuation: CheckedContinuation<PostgresConnection, any Error>)?, Bool) in
+        let (waiter, replace) = state.withLockedValue { state -> (Waiter?, Bool) in
             if state.isClosed || !healthy {
                 state.openCount -= 1
                 // Open a replacement for the first waiter, if any is waiting.
