@@ -109,7 +109,7 @@ struct BenchSign: AsyncParsableCommand {
         environment["HROMADA_RATE_LIMIT_EXEMPT"] = "127.0.0.1"
         environment["HROMADA_SECRET_KEY"] = environment["HROMADA_SECRET_KEY"] ?? String(repeating: "b", count: 40)
         environment["LOG_LEVEL"] = "warning"
-        environment["HROMADA_DB_POOL_SIZE"] = "32"
+        environment["HROMADA_DB_POOL_SIZE"] = "16"
         process.environment = environment
         try process.run()
         return process
