@@ -11,7 +11,7 @@ PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
 
 export HROMADA_PG_PORT := $(PG_PORT)
 
-.PHONY: run test deps db build build-tests template bench-db bench-sign stop-db clean
+.PHONY: run test deps db build build-tests template bench-db bench-sign test-crash stop-db clean
 
 # The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
 SECRET_FILE := .run/secret-key
@@ -69,6 +69,18 @@ bench-sign: deps db
 	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_sign"
 	.build/release/bench-sign --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_sign" \
 		--pgbench /usr/lib/postgresql/15/bin/pgbench
+
+# SIGKILL the server and crash PostgreSQL while signing: every acknowledged signature must survive.
+test-crash: deps db
+	swift build -c release --product hromada
+	swift build -c release --product bench-sign
+	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS hromada_crash WITH (FORCE)" -c "CREATE DATABASE hromada_crash" >/dev/null
+	.build/release/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_crash"
+	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_crash"
+	@mkdir -p .run/crash
+	.build/release/bench-sign --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_crash" --prepare-only .run/crash
+	python3 scripts/crash-signing.py "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_crash" .build/release/hromada \
+		.run/crash/spread.pairs /usr/lib/postgresql/15/bin/psql
 
 stop-db:
 	@scripts/postgres.sh stop

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the project's own PostgreSQL in .pgdata/ (git-ignored), on 127.0.0.1 and a socket there.
-#   scripts/postgres.sh start | stop | status | psql [args…]
+#   scripts/postgres.sh start | stop | stop-immediate | status | psql [args…]
 # As root the server runs as the `postgres` user, because PostgreSQL refuses to run as root.
 set -euo pipefail
 
@@ -52,6 +52,7 @@ CONF
 case "${1:-}" in
     start) start ;;
     stop) as_owner "$pg_bin/pg_ctl" -D "$data" -m fast -w stop ;;
+    stop-immediate) as_owner "$pg_bin/pg_ctl" -D "$data" -m immediate -w stop ;;
     status) as_owner "$pg_bin/pg_ctl" -D "$data" status ;;
     psql) shift; exec "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@" ;;
     *) echo "usage: $0 start|stop|status|psql [args]" >&2; exit 2 ;;

@@ -14,6 +14,7 @@ struct BenchSign: AsyncParsableCommand {
     @Option(help: "HTTP connections (and pgbench clients).") var connections: Int = 64
     @Option(help: "Seconds per measurement.") var seconds: Int = 10
     @Option(help: "Port for the server under test.") var port: Int = 8091
+    @Option(help: "Only prepare the data and write the (token, petition) pairs to this folder.") var prepareOnly: String?
 
     static let spreadSigners = 1_600
     static let signaturesPerSpreadSigner = 25
@@ -21,11 +22,17 @@ struct BenchSign: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), size: 4)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-sign-\(getpid())")
+        let work = prepareOnly.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-sign-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         print("Preparing \(Self.spreadSigners + Self.singleSigners) verified residents with API tokens and 101 petitions…")
         let (spread, single) = try await prepare(pool, into: work)
         try Self.luaScript.write(to: work.appendingPathComponent("sign.lua"), atomically: true, encoding: .utf8)
+        if prepareOnly != nil {
+            print("Pairs written to \(spread.path) and \(single.path)")
+            await pool.shutdown()
+            return
+        }
 
         let server = try startServer()
         defer { server.terminate(); server.waitUntilExit() }
