@@ -24,12 +24,7 @@ struct RecordingSource: DocumentSource {
     func services() async throws -> AppServices { try await TestApp.services(suite: "workflow") }
 
     func viewer(_ email: String, _ services: AppServices) async throws -> Viewer {
-        let person = try #require(try await services.accounts.person(email: email))
-        let grants = try await services.database.query(
-            "SELECT id, community_id, role, department_id FROM role_grants WHERE person_id = $1", person.id
-        ).map { RoleGrant(id: try $0.decode("id"), communityID: try $0.decode("community_id"),
-                          role: Role(rawValue: try $0.decode("role"))!, departmentID: try $0.decode("department_id")) }
-        return Viewer(person: person, grants: grants, sessionTokenHash: [])
+        try #require(try await services.accounts.viewer(email: email))
     }
 
     func register(_ services: AppServices, workflow: WorkflowStore? = nil, kind: DocumentKind = .problemReport,

@@ -73,6 +73,19 @@ public struct AccountStore: Sendable {
         ).first.map(Self.person)
     }
 
+    /// The person with their role grants, as if signed in (for the demo loader and tools).
+    public func viewer(email: String) async throws -> Viewer? {
+        guard let person = try await person(email: email) else { return nil }
+        let grants = try await database.query(
+            "SELECT id, community_id, role, department_id FROM role_grants WHERE person_id = $1 ORDER BY id", person.id
+        ).compactMap { row -> RoleGrant? in
+            guard let role = Role(rawValue: try row.decode("role")) else { return nil }
+            return RoleGrant(id: try row.decode("id"), communityID: try row.decode("community_id"), role: role,
+                             departmentID: try row.decode("department_id"))
+        }
+        return Viewer(person: person, grants: grants, sessionTokenHash: [])
+    }
+
     /// Everyone holding a role in the community, with their grants.
     public func members(of communityID: Int) async throws -> [(person: Person, grants: [RoleGrant])] {
         let rows = try await database.query(

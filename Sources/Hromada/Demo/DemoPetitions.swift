@@ -98,11 +98,7 @@ extension DemoData {
     }
 
     func viewer(_ local: String) async throws -> Viewer {
-        guard let person = try await services.accounts.person(email: "\(local)@\(Self.emailDomain)") else { throw AppError.notFound }
-        let grants = try await services.database.query(
-            "SELECT id, community_id, role, department_id FROM role_grants WHERE person_id = $1", person.id
-        ).map { RoleGrant(id: try $0.decode("id"), communityID: try $0.decode("community_id"),
-                          role: Role(rawValue: try $0.decode("role")) ?? .citizen, departmentID: try $0.decode("department_id")) }
-        return Viewer(person: person, grants: grants, sessionTokenHash: [])
+        guard let viewer = try await services.accounts.viewer(email: "\(local)@\(Self.emailDomain)") else { throw AppError.notFound }
+        return viewer
     }
 }

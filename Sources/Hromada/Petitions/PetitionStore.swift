@@ -113,8 +113,8 @@ public struct PetitionStore: Sendable {
                                          collection_ends_on = $5
                     WHERE id = $1
                     """, id, next.rawValue, moderator.person.id, today, today.adding(days: community.settings.petitions.collectionDays - 1))
-                // The author signs their own petition as soon as it is published.
-                try await insertSignature(petitionID: id, personID: authorID, ip: nil, on: session)
+                // The author signs their own petition as soon as it is published (same rules as anyone).
+                _ = try await signIfAllowed(id, personID: authorID, communityID: community.id, ip: nil, on: session)
             } else {
                 guard let reason else { throw AppError(.validation, fieldErrors: ["reason": "petition.error.reason"]) }
                 try await session.query(
@@ -144,8 +144,29 @@ public struct PetitionStore: Sendable {
     /// The unique key on (petition, person) makes a second signature impossible, from any number
     /// of concurrent requests.
     public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?) async throws -> Int {
+        let (facts, inserted) = try await database.withConnection { session in
+            try await signIfAllowed(id, personID: viewer.person.id, communityID: community.id, ip: ip, on: session)
+        }
+        guard inserted else { throw SigningRefusal.check(facts) ?? .alreadySigned }
+        // The facts were read before this signature; near the threshold, read the count again
+        // after the commit, so the last of any concurrent signers sees them all. The petition
+        // sweep job catches anything that slips through.
+        var count = facts.signatures + 1
+        if count >= facts.threshold - Self.thresholdRecheckMargin {
+            count = max(count, try await signatureCount(id))
+            if count >= facts.threshold { try await reachThreshold(id, community: community) }
+        }
+        return count
+    }
+
+    /// The signing statement: reads the facts the rules need, inserts the signature only if they
+    /// allow it, and counts it on a random shard. Returns the facts (as they were before this
+    /// signature) and whether it was inserted.
+    func signIfAllowed(_ id: Int, personID: Int, communityID: Int, ip: String?, on session: PostgresSession) async throws
+        -> (facts: SigningFacts, inserted: Bool)
+    {
         let limitedIP = ip.flatMap { rateLimitExemptIPs.contains($0) ? nil : $0 }
-        let rows = try await database.query(
+        let rows = try await session.query(
             """
             WITH facts AS (
                 SELECT p.id, p.status, p.collection_starts_on, p.collection_ends_on, p.signature_threshold,
@@ -173,7 +194,7 @@ public struct PetitionStore: Sendable {
                 RETURNING 1
             )
             SELECT f.*, (SELECT count(*) FROM counted)::int AS inserted FROM facts f
-            """, id, viewer.person.id, limitedIP, SigningRefusal.perPersonPerHour, SigningRefusal.perIPPerHour, community.id, ip,
+            """, id, personID, limitedIP, SigningRefusal.perPersonPerHour, SigningRefusal.perIPPerHour, communityID, ip,
             Int.random(in: 0..<16))
         guard let row = rows.first else { throw AppError.notFound }
         let facts = SigningFacts(
@@ -181,38 +202,7 @@ public struct PetitionStore: Sendable {
             collectionStartsOn: try row.decode("collection_starts_on"), collectionEndsOn: try row.decode("collection_ends_on"),
             today: try row.decode("today"), isVerifiedHere: try row.decode("verified"), recentByPerson: try row.decode("by_person"),
             recentByIP: try row.decode("by_ip"), signatures: try row.decode("signatures"), threshold: try row.decode("signature_threshold"))
-        guard try row.decode("inserted", as: Int.self) == 1 else {
-            throw SigningRefusal.check(facts) ?? .alreadySigned
-        }
-        // The facts were read before this signature; near the threshold, read the count again
-        // after the commit, so the last of any concurrent signers sees them all. The petition
-        // sweep job catches anything that slips through.
-        var count = facts.signatures + 1
-        if count >= facts.threshold - Self.thresholdRecheckMargin {
-            count = max(count, try await signatureCount(id))
-            if count >= facts.threshold { try await reachThreshold(id, community: community) }
-        }
-        return count
-    }
-
-    /// Inserts a signature and counts it in one statement (so one transaction, even outside a
-    /// BEGIN); `false` if the person had signed already.
-    @discardableResult
-    func insertSignature(petitionID: Int, personID: Int, ip: String?, on session: PostgresSession) async throws -> Bool {
-        let inserted = try await session.query(
-            """
-            WITH signed AS (
-                INSERT INTO petition_signatures (petition_id, person_id, ip, email_domain)
-                SELECT $1, $2, $3::inet, lower(split_part(email::text, '@', 2)) FROM people WHERE id = $2
-                ON CONFLICT (petition_id, person_id) DO NOTHING RETURNING petition_id
-            ), counted AS (
-                INSERT INTO petition_signature_counts (petition_id, shard, signatures)
-                SELECT petition_id, $4, 1 FROM signed
-                ON CONFLICT (petition_id, shard) DO UPDATE SET signatures = petition_signature_counts.signatures + 1
-                RETURNING 1
-            ) SELECT count(*)::int AS n FROM counted
-            """, petitionID, personID, ip, Int.random(in: 0..<16))
-        return try inserted[0].decode("n", as: Int.self) == 1
+        return (facts, try row.decode("inserted", as: Int.self) == 1)
     }
 
     public func signatureCount(_ id: Int) async throws -> Int {
