@@ -34,7 +34,7 @@ public final class PostgresPool: Sendable {
     private struct Waiter {
         var id: UInt64
         var deadline: ContinuousClock.Instant
-        var continuation: CheckedContinuation<PostgresConnection, any Error>
+        var continuation: CheckedContinuation<PostgresConnection?, any Error>
     }
 
     /// What a caller of `lease` does next, decided under the lock and carried out outside it.
@@ -132,7 +132,7 @@ public final class PostgresPool: Sendable {
                     throw error
                 }
             case .wait:
-                return try await waitForConnection()
+                if let connection = try await waitForConnection() { return connection }
             case .closed:
                 throw PostgresError(kind: .poolClosed, message: "the pool was shut down")
             }
@@ -150,15 +150,20 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    private func waitForConnection() async throws -> PostgresConnection {
+    /// Queues the caller, or returns `nil` at once if a connection became free (or a slot to open
+    /// one) since `lease` looked: the check and the queueing happen under one lock, so a connection
+    /// given back in between is never missed.
+    private func waitForConnection() async throws -> PostgresConnection? {
         let deadline = ContinuousClock.now + waitTimeout
         return try await withCheckedThrowingContinuation { continuation in
-            let startSweeper = state.withLockedValue { state -> Bool in
+            let (queued, startSweeper) = state.withLockedValue { state -> (Bool, Bool) in
+                guard state.idle.isEmpty, state.openCount >= size, !state.isClosed else { return (false, false) }
                 state.nextWaiterID += 1
                 state.waiters.append(Waiter(id: state.nextWaiterID, deadline: deadline, continuation: continuation))
                 defer { state.sweeperRunning = true }
-                return !state.sweeperRunning
+                return (true, !state.sweeperRunning)
             }
+            if !queued { continuation.resume(returning: nil) }
             if startSweeper { startTimeoutSweeper() }
         }
     }

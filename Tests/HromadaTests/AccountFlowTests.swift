@@ -1,5 +1,5 @@
 import Foundation
-import Hromada
+@testable import Hromada
 import HTTPTypes
 import Postgres
 import Testing
@@ -96,6 +96,23 @@ import Testing
             // Even the right password is refused until the window passes.
             #expect(try await browser.signIn("moderator@khmelnytskyi.demo").status == .tooManyRequests)
         }
+    }
+}
+
+@Suite struct SignInLimitTests {
+    @Test func failuresLockOneAddressOutButNotThePerson() async throws {
+        let services = try await TestApp.services(suite: "signin_limits")
+        for _ in 0..<10 {
+            await #expect(throws: AppError.self) {
+                try await services.signIn(email: "official@khmelnytskyi.demo", password: "guess", ip: "198.51.100.66")
+            }
+        }
+        let locked = await #expect(throws: AppError.self) {
+            try await services.signIn(email: "official@khmelnytskyi.demo", password: DemoData.password, ip: "198.51.100.66")
+        }
+        #expect(locked?.kind == .rateLimited)
+        let elsewhere = try await services.signIn(email: "official@khmelnytskyi.demo", password: DemoData.password, ip: "203.0.113.5")
+        #expect(elsewhere.email == "official@khmelnytskyi.demo")
     }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Hromada
+@testable import Hromada
 import Postgres
 import Testing
 
@@ -185,5 +185,25 @@ import Testing
         for kind in [AppError.Kind.badRequest, .validation, .unauthorized, .forbidden, .csrf, .notFound, .conflict, .rateLimited, .unavailable, .internalError] {
             #expect(catalogue.entries[kind.titleKey] != nil, "\(kind)")
         }
+    }
+}
+
+@Suite struct RequestSafetyTests {
+    @Test func redirectsStayOnThisSite() {
+        #expect(localRedirectTarget("/khmelnytskyi/petitions?list=answered") == "/khmelnytskyi/petitions?list=answered")
+        for hostile in ["https://evil.example", "//evil.example", "/\t/evil.example", "/\\evil.example", "/\r\nSet-Cookie: x", "evil", "/\u{7F}"] {
+            #expect(localRedirectTarget(hostile) == "/", "\(hostile.debugDescription)")
+        }
+        #expect(localRedirectTarget(nil, fallback: "/account") == "/account")
+    }
+
+    @Test func forwardedAddressesAreTakenOnlyPastTrustedProxies() {
+        let proxies: Set<String> = ["10.0.0.2", "10.0.0.3"]
+        #expect(ClientAddressMiddleware.client(forwardedFor: "203.0.113.9", trustedProxies: proxies) == "203.0.113.9")
+        #expect(ClientAddressMiddleware.client(forwardedFor: "198.51.100.1, 203.0.113.9, 10.0.0.3", trustedProxies: proxies) == "203.0.113.9",
+                "a client can prepend anything; only the hop our proxy saw counts")
+        #expect(ClientAddressMiddleware.client(forwardedFor: "2001:db8::1", trustedProxies: proxies) == "2001:db8::1")
+        #expect(ClientAddressMiddleware.client(forwardedFor: "<script>", trustedProxies: proxies) == nil)
+        #expect(ClientAddressMiddleware.client(forwardedFor: "10.0.0.2", trustedProxies: proxies) == nil)
     }
 }

@@ -90,9 +90,10 @@ struct RecordingSource: DocumentSource {
             try await services.communities.create(slug: "routing-empty", nameUK: "Порожня", nameEN: "Empty", on: session)
         }
         try await services.database.withConnection { session in
-            await #expect(throws: WorkflowStore.WorkflowError.noRoute) {
+            let error = await #expect(throws: AppError.self) {
                 try await services.workflow.route(module: "appeal", category: "", communityID: bare.id, on: session)
             }
+            #expect(error?.detailKey == "workflow.error.no_route")
         }
     }
 

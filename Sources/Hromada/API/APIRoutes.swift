@@ -57,13 +57,7 @@ struct APIRoutes {
         let api = router.group("/api/v1")
         api.post("/session") { request, context in
             let body = try await JSONResponse.decode(SignInRequest.self, from: request)
-            let email = AccountRules.normalizedEmail(body.email)
-            guard try await services.rateLimiter.allow(.signInPerIP, key: context.clientIP ?? "unknown"),
-                try await services.rateLimiter.allow(.signInPerAccount, key: email)
-            else { throw AppError(.rateLimited, detailKey: "error.rate-limited.detail") }
-            guard let person = try await services.accounts.authenticate(email: email, password: body.password) else {
-                throw AppError(.unauthorized, detailKey: "signin.error.invalid")
-            }
+            let person = try await services.signIn(email: body.email, password: body.password, ip: context.clientIP)
             let session = try await services.sessions.create(personID: person.id, kind: .api, ip: context.clientIP, userAgent: request.headers[.userAgent])
             return try JSONResponse.make(SessionResponse(token: session.token, expiresAt: session.expiresAt), status: .created)
         }
@@ -74,7 +68,7 @@ struct APIRoutes {
         }
         api.get("/me") { _, context in
             let viewer = try context.requireViewer()
-            let today = CalendarDay(Date())
+            let today = services.todayInKyiv
             var memberships: [MeResponse.Membership] = []
             for community in try await services.communities.all() {
                 let roles = viewer.roles(in: community.id)

@@ -52,14 +52,11 @@ struct AccountRoutes {
         let form = try await FormData.from(request)
         let next = localRedirectTarget(form["next"], fallback: "/account")
         let values: [String: Any] = ["email": form["email"], "next": form["next"]]
-        let email = AccountRules.normalizedEmail(form["email"])
-        let withinIPLimit = try await services.rateLimiter.allow(.signInPerIP, key: context.clientIP ?? "unknown")
-        let withinAccountLimit = try await services.rateLimiter.allow(.signInPerAccount, key: email)
-        guard withinIPLimit, withinAccountLimit else {
-            return signInPage(request, context, values: values, status: .tooManyRequests, messageKey: "error.rate-limited.detail")
-        }
-        guard let person = try await services.accounts.authenticate(email: email, password: form.raw("password")) else {
-            return signInPage(request, context, values: values, status: .unauthorized, messageKey: "signin.error.invalid")
+        let person: Person
+        do {
+            person = try await services.signIn(email: form["email"], password: form.raw("password"), ip: context.clientIP)
+        } catch let error as AppError where error.kind == .rateLimited || error.kind == .unauthorized {
+            return signInPage(request, context, values: values, status: error.kind.status, messageKey: error.detailKey)
         }
         return try await startSession(for: person, context: context, next: next, flash: "signin.welcome")
     }
@@ -67,7 +64,7 @@ struct AccountRoutes {
     @Sendable func account(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let viewer = try context.requireViewer()
         let t = services.catalogue
-        let today = CalendarDay(Date())
+        let today = services.todayInKyiv
         var memberships: [[String: Any]] = []
         for community in try await services.communities.all() {
             let roles = viewer.roles(in: community.id)
@@ -89,7 +86,7 @@ struct AccountRoutes {
                 entry["verified"] = [
                     "name": identity.fullName, "age": identity.age(on: today),
                     "resident": t.text(identity.isResident ? "account.resident" : "account.not_resident", context.language),
-                    "since": identity.verifiedAt.formatted(.iso8601.year().month().day()),
+                    "since": KyivTime.day(of: identity.verifiedAt).isoString,
                 ] as [String: Any]
             }
             memberships.append(entry)

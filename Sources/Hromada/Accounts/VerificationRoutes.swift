@@ -40,7 +40,7 @@ struct VerificationRoutes {
         let claims = IdentityClaims(
             fullName: form["full_name"], birthDate: birthDate ?? CalendarDay(year: 1900, month: 1, day: 1),
             isResident: form["resident"] == "yes", documentType: documentType ?? .idCard, documentNumber: form["document_number"])
-        errors.merge(claims.errors(today: CalendarDay(Date()))) { first, _ in first }
+        errors.merge(claims.errors(today: KyivTime.day(of: Date()))) { first, _ in first }
         guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
         return claims
     }
@@ -51,12 +51,12 @@ struct VerificationRoutes {
     ) async throws -> Response {
         let t = services.catalogue
         let language = context.language
-        let today = CalendarDay(Date())
+        let today = services.todayInKyiv
         let recent = try await services.verifications.recent(in: community.id).map { entry -> [String: Any] in
             [
                 "name": entry.identity.fullName, "email": entry.person.email, "age": entry.identity.age(on: today),
                 "resident": entry.identity.isResident, "verifier": entry.verifierName ?? "—",
-                "at": entry.identity.verifiedAt.formatted(.iso8601.year().month().day()),
+                "at": KyivTime.day(of: entry.identity.verifiedAt).isoString,
             ]
         }
         let selectedType = form?["document_type"] ?? ""

@@ -26,6 +26,9 @@ public struct AppConfiguration: Sendable {
     /// `HROMADA_RATE_LIMIT_EXEMPT`: comma-separated IP addresses whose requests the per-IP limits
     /// do not count (an administrative service centre behind one address, a load test).
     public var rateLimitExemptIPs: Set<String> = []
+    /// `HROMADA_TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
+    /// `X-Forwarded-For` is believed.
+    public var trustedProxies: Set<String> = []
     /// `HROMADA_SMTP_URL`: `smtp://host:port?from=address`; without it e-mail waits in the outbox.
     public var smtpURL: String?
 
@@ -91,6 +94,9 @@ public struct AppConfiguration: Sendable {
         if let directory = environment["HROMADA_PUBLIC_DIR"] { configuration.publicDirectory = directory }
         if let directory = environment["HROMADA_SQL_DIR"] { configuration.sqlDirectory = directory }
         if let smtp = environment["HROMADA_SMTP_URL"], !smtp.isEmpty { configuration.smtpURL = smtp }
+        if let proxies = environment["HROMADA_TRUSTED_PROXIES"] {
+            configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
         if let exempt = environment["HROMADA_RATE_LIMIT_EXEMPT"] {
             configuration.rateLimitExemptIPs = Set(exempt.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }

@@ -5,7 +5,7 @@ import NIOCore
 /// in which language, and the CSRF token their forms must carry.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The client's IP address (the TCP peer).
+    /// The client's IP address: the TCP peer, or what a trusted proxy forwarded.
     public var clientIP: String?
     public var language: Language = .default
     /// The signed-in person, if any; set by ``SessionMiddleware``.

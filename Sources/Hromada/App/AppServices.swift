@@ -53,7 +53,8 @@ public struct AppServices: Sendable {
         self.workflow = WorkflowStore(database: database, outbox: outbox, sources: [AppealSource(), PetitionSource(outbox: outbox)])
         self.appeals = AppealStore(database: database, workflow: workflow)
         self.petitions = PetitionStore(
-            database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs)
+            database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,
+            logger: logger)
     }
 
     /// The background job handlers of this process.

@@ -5,6 +5,7 @@ import Logging
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestObservationMiddleware(registry: services.metrics, logger: services.logger))
+    router.add(middleware: ClientAddressMiddleware(trustedProxies: services.configuration.trustedProxies))
     router.add(middleware: SecurityHeadersMiddleware(usesHTTPS: services.configuration.usesHTTPS))
     router.add(middleware: LanguageMiddleware())
     router.add(middleware: ErrorMiddleware(renderer: services.renderer, catalogue: services.catalogue, logger: services.logger))

@@ -38,8 +38,9 @@ public enum JSONResponse {
 
 /// Only paths on this site are followed after sign-in or a language switch (no open redirects).
 public func localRedirectTarget(_ candidate: String?, fallback: String = "/") -> String {
+    // Browsers drop tabs and line breaks inside URLs, so "/\t/evil.example" would become "//evil.example".
     guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
-        !candidate.contains("\r"), !candidate.contains("\n")
+        !candidate.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
     else { return fallback }
     return candidate
 }

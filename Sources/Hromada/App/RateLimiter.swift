@@ -29,6 +29,16 @@ public struct RateLimiter: Sendable {
         return hits <= rule.limit
     }
 
+    /// Whether `key` has used up `rule` in the current window, without counting an attempt.
+    public func isExceeded(_ rule: Rule, key: String) async throws -> Bool {
+        let rows = try await database.query(
+            """
+            SELECT hits FROM rate_limit_windows
+            WHERE bucket = $1 AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)
+            """, "\(rule.name):\(key)", rule.windowSeconds)
+        return try (rows.first?.decode("hits", as: Int.self) ?? 0) >= rule.limit
+    }
+
     /// Deletes windows older than a day.
     public func prune() async throws {
         try await database.query("DELETE FROM rate_limit_windows WHERE window_start < now() - interval '1 day'")
@@ -36,8 +46,11 @@ public struct RateLimiter: Sendable {
 }
 
 extension RateLimiter.Rule {
-    /// Sign-in attempts for one e-mail address: 10 per 15 minutes.
-    public static let signInPerAccount = Self(name: "signin-account", limit: 10, windowSeconds: 900)
+    /// Failed sign-ins for one e-mail address from one IP address: 10 per 15 minutes.
+    public static let signInFailuresPerAccountAndIP = Self(name: "signin-fail-account-ip", limit: 10, windowSeconds: 900)
+    /// Failed sign-ins for one e-mail address from anywhere: 100 per 15 minutes, a brake on
+    /// distributed guessing that a prankster cannot trigger cheaply to lock someone out.
+    public static let signInFailuresPerAccount = Self(name: "signin-fail-account", limit: 100, windowSeconds: 900)
     /// Sign-in attempts from one IP address: 50 per 15 minutes (a shared office or school network).
     public static let signInPerIP = Self(name: "signin-ip", limit: 50, windowSeconds: 900)
     /// New accounts from one IP address: 20 per hour.

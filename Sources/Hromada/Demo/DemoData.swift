@@ -71,7 +71,7 @@ public struct DemoData {
     }
 
     /// Loads the demo data once; a second run finds it and changes nothing.
-    public func load(today: CalendarDay = CalendarDay(Date())) async throws -> Outcome {
+    public func load(today: CalendarDay = KyivTime.day(of: Date())) async throws -> Outcome {
         let database = services.database
         let strangers = try await database.query(
             "SELECT count(*) AS n FROM people WHERE email NOT LIKE $1", "%@" + Self.emailDomain

@@ -41,10 +41,14 @@ struct PetitionSweep: JobHandler {
 
     func run(_ job: Job, on session: PostgresSession) async throws {
         let today = try await WorkflowStore.today(on: session)
+        // Only the petitions due are locked, and NO KEY UPDATE does not block signers' foreign-key checks.
         let due = try await session.query(
-            "SELECT * FROM (\(PetitionStore.select) WHERE p.status = 'collecting' FOR UPDATE OF p SKIP LOCKED) p "
-                + "WHERE p.signatures >= p.signature_threshold OR p.collection_ends_on < $1 ORDER BY p.id LIMIT 200",
-            today).map(PetitionStore.petition)
+            PetitionStore.select + """
+             WHERE p.status = 'collecting'
+               AND (p.collection_ends_on < $1
+                    OR coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0) >= p.signature_threshold)
+             ORDER BY p.id LIMIT 200 FOR NO KEY UPDATE OF p SKIP LOCKED
+            """, today).map(PetitionStore.petition)
         for petition in due {
             let slug = try await session.query("SELECT slug::text FROM communities WHERE id = $1", petition.communityID)[0].decode("slug", as: String.self)
             let reached = petition.signatures >= petition.signatureThreshold

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Postgres
 
 /// E-petitions in PostgreSQL.
@@ -13,6 +14,7 @@ public struct PetitionStore: Sendable {
     let outbox: Outbox
     /// Addresses whose signings are not counted for the per-IP limit (a service centre's NAT, a benchmark).
     let rateLimitExemptIPs: Set<String>
+    let logger: Logger
 
     public static let signersPerPage = 50
     /// Far more signatures than can be in flight at once.
@@ -97,7 +99,7 @@ public struct PetitionStore: Sendable {
     public func moderate(_ id: Int, publish: Bool, reason: RejectionReason?, text: String, by moderator: Viewer,
                          in community: Community, ip: String?) async throws {
         try await database.transaction { session in
-            let rows = try await session.query("SELECT author_id, status FROM petitions WHERE id = $1 AND community_id = $2 FOR UPDATE", id, community.id)
+            let rows = try await session.query("SELECT author_id, status FROM petitions WHERE id = $1 AND community_id = $2 FOR NO KEY UPDATE", id, community.id)
             guard let row = rows.first else { throw AppError.notFound }
             let authorID: Int = try row.decode("author_id")
             let status = PetitionStatus(rawValue: try row.decode("status")) ?? .moderation
@@ -154,7 +156,15 @@ public struct PetitionStore: Sendable {
         var count = facts.signatures + 1
         if count >= facts.threshold - Self.thresholdRecheckMargin {
             count = max(count, try await signatureCount(id))
-            if count >= facts.threshold { try await reachThreshold(id, community: community) }
+            if count >= facts.threshold {
+                // The signature is committed and must be acknowledged; if registering the petition
+                // fails now, the sweep job moves it later.
+                do {
+                    try await reachThreshold(id, community: community)
+                } catch {
+                    logger.error("petition \(id) reached its threshold but could not be registered yet: \(error)")
+                }
+            }
         }
         return count
     }

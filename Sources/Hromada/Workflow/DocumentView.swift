@@ -47,30 +47,7 @@ struct DocumentView {
 
 }
 
-/// Dates and times as people in Ukraine read them.
-enum KyivTime {
-    static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: WorkflowStore.timeZone) ?? TimeZone(secondsFromGMT: 7200)!
-        return calendar
-    }()
-
-    static func day(of date: Date) -> CalendarDay {
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return CalendarDay(year: parts.year!, month: parts.month!, day: parts.day!)
-    }
-
-    /// `2026-11-27 14:05`.
-    static func minute(of date: Date) -> String {
-        let parts = calendar.dateComponents([.hour, .minute], from: date)
-        return day(of: date).isoString + String(format: " %02d:%02d", parts.hour!, parts.minute!)
-    }
-}
-
 extension AppServices {
-    /// Today in Ukraine, for due-date colours; the database decides what is overdue in queries.
-    var todayInKyiv: CalendarDay { KyivTime.day(of: Date()) }
-
     func documentView(_ language: Language) -> DocumentView {
         DocumentView(catalogue: catalogue, language: language, today: todayInKyiv)
     }

@@ -13,7 +13,7 @@ struct OverdueSweep: JobHandler {
         let rows = try await session.query(
             WorkflowStore.selectDocument + """
              WHERE d.status NOT IN ('answered', 'closed') AND d.due_on < $1 AND d.overdue_notified_at IS NULL
-             ORDER BY d.id LIMIT 500 FOR UPDATE OF d SKIP LOCKED
+             ORDER BY d.id LIMIT 500 FOR NO KEY UPDATE OF d SKIP LOCKED
             """, today)
         for row in rows {
             let document = try WorkflowStore.document(row)

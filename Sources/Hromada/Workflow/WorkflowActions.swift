@@ -52,7 +52,7 @@ extension WorkflowStore {
     public func perform(_ request: ActionRequest, documentID: Int, by viewer: Viewer, community: Community) async throws -> Document {
         try await database.transaction { session in
             let rows = try await session.query(
-                Self.selectDocument + " WHERE d.id = $1 AND d.community_id = $2 FOR UPDATE OF d", documentID, community.id)
+                Self.selectDocument + " WHERE d.id = $1 AND d.community_id = $2 FOR NO KEY UPDATE OF d", documentID, community.id)
             guard let row = rows.first else { throw AppError.notFound }
             let document = try Self.document(row)
             let relation = viewer.relation(toDocumentIn: document.departmentID, assigneeID: document.assigneeID, communityID: community.id)
@@ -109,7 +109,7 @@ extension WorkflowStore {
             let exists = try await session.query("SELECT 1 FROM departments WHERE id = $1 AND community_id = $2", target, community.id)
             try require(!exists.isEmpty && target != document.departmentID, "department", "document.error.department")
             try await session.query(
-                "UPDATE documents SET status = $2, department_id = $3, assignee_id = NULL WHERE id = $1",
+                "UPDATE documents SET status = $2, department_id = $3, assignee_id = NULL, overdue_notified_at = NULL WHERE id = $1",
                 document.id, newStatus.rawValue, target)
             var moved = try await find(document.id, communityID: community.id, on: session)
             moved.status = newStatus
@@ -124,7 +124,8 @@ extension WorkflowStore {
                 throw AppError(.validation, fieldErrors: ["due_on": "document.error.extension_date"])
             }
             try await session.query(
-                "UPDATE documents SET due_on = $2, extension_reason = $3 WHERE id = $1", document.id, dueOn, request.comment)
+                "UPDATE documents SET due_on = $2, extension_reason = $3, overdue_notified_at = NULL WHERE id = $1",
+                document.id, dueOn, request.comment)
             try await notifyAuthor(document, template: "document_extended", extra: ["due": dueOn.isoString, "reason": request.comment],
                                    communitySlug: community.slug, on: session)
         case .answer:

@@ -7,7 +7,7 @@ public struct WorkflowStore: Sendable {
     /// "Due soon" means due within this many days.
     public static let dueSoonDays = 3
     /// Every deadline is counted in Ukraine's time.
-    static let timeZone = "Europe/Kyiv"
+    static let timeZone = KyivTime.identifier
 
     let database: PostgresPool
     let outbox: Outbox
@@ -17,11 +17,6 @@ public struct WorkflowStore: Sendable {
         self.database = database
         self.outbox = outbox
         self.sources = Dictionary(uniqueKeysWithValues: sources.map { ($0.sourceType, $0) })
-    }
-
-    public enum WorkflowError: Error, Equatable {
-        /// Neither a rule nor a community default names a department.
-        case noRoute
     }
 
     // MARK: - Registration
@@ -76,7 +71,7 @@ public struct WorkflowStore: Sendable {
             ORDER BY (module = $2 AND category = $3) DESC, (module = $2) DESC
             LIMIT 1
             """, communityID, module, category)
-        guard let row = rows.first else { throw WorkflowError.noRoute }
+        guard let row = rows.first else { throw AppError(.conflict, detailKey: "workflow.error.no_route") }
         return try row.decode("department_id")
     }
 

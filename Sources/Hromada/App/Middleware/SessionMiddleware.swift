@@ -17,11 +17,12 @@ struct SessionMiddleware: RouterMiddleware {
     static let flashCookie = "hromada_flash"
     static let csrfField = "_csrf"
     /// Operational endpoints and static files never touch the session store (or the database).
-    static let exemptPrefixes = ["/healthz", "/readyz", "/metrics", "/static/"]
+    static let exemptPaths: Set<String> = ["/healthz", "/readyz", "/metrics"]
+    static let exemptPrefix = "/static/"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if Self.exemptPrefixes.contains(where: { path.hasPrefix($0) }) {
+        if Self.exemptPaths.contains(path) || path.hasPrefix(Self.exemptPrefix) {
             return try await next(request, context)
         }
         var context = context
