@@ -65,11 +65,12 @@ public struct PetitionStore: Sendable {
                        verifications: VerificationStore, ip: String?) async throws -> Petition {
         let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
         let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        let errors = PetitionLifecycle.errors(title: title, body: body, category: category)
-        guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
+        // Who may write comes before what was written.
         guard try await verifications.identity(of: author.person.id, in: community.id) != nil else {
             throw AppError(.forbidden, detailKey: "petition.refusal.not_verified")
         }
+        let errors = PetitionLifecycle.errors(title: title, body: body, category: category)
+        guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
         let settings = community.settings.petitions
         return try await database.transaction { session in
             let today = try await WorkflowStore.today(on: session)

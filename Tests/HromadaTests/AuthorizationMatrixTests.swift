@@ -1,0 +1,147 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Postgres
+import Testing
+
+@testable import Hromada
+
+/// Every route of the router, called by every kind of caller: each is allowed or denied as its
+/// rule says. A route added without a rule here fails the test, so none can be forgotten.
+@Suite struct AuthorizationMatrixTests {
+    enum Caller: String, CaseIterable {
+        case anonymous, newcomer, citizen, moderator, official, head, admin, otherAdmin
+    }
+
+    enum Rule {
+        case everyone
+        case signedIn
+        /// A verified resident of the community.
+        case verified
+        case permission(Permission)
+        /// Staff of the document's department (street lighting) and administrators.
+        case documentStaff
+        /// The appeal's author, its department's staff and administrators.
+        case appealReader
+        /// Sign-in itself: anyone may try; wrong credentials answer 401, which is not a refusal.
+        case authentication
+        /// Not called: it ends the caller's session (covered by the account tests).
+        case skipped
+    }
+
+    static let rules: [String: Rule] = [
+        "GET /": .everyone, "GET /{community}": .everyone, "GET /signup": .everyone, "POST /signup": .everyone,
+        "GET /signin": .everyone, "POST /signin": .authentication, "POST /signout": .skipped, "GET /account": .signedIn,
+        "GET /lang/{code}": .everyone, "GET /healthz": .everyone, "GET /readyz": .everyone, "GET /metrics": .everyone,
+        "POST /api/v1/session": .authentication, "DELETE /api/v1/session": .skipped, "GET /api/v1/me": .signedIn,
+        "GET /api/v1/communities": .everyone, "GET /api/v1/openapi.json": .everyone, "GET /api/v1/{community}": .everyone,
+        "GET /{community}/admin": .permission(.administer), "POST /{community}/admin/roles": .permission(.administer),
+        "POST /{community}/admin/roles/{grant}/revoke": .permission(.administer),
+        "GET /{community}/admin/workflow": .permission(.administer), "POST /{community}/admin/holidays": .permission(.administer),
+        "POST /{community}/admin/holidays/{day}/delete": .permission(.administer),
+        "POST /{community}/admin/routing": .permission(.administer), "GET /{community}/admin/outbox": .permission(.administer),
+        "GET /{community}/office/verifications": .permission(.verifyIdentities),
+        "POST /{community}/office/verifications": .permission(.verifyIdentities),
+        "GET /{community}/office": .permission(.useOffice), "GET /{community}/office/documents/{id}": .documentStaff,
+        "POST /{community}/office/documents/{id}/actions": .documentStaff, "GET /{community}/documents/{id}": .everyone,
+        "GET /api/v1/{community}/office/documents": .permission(.useOffice),
+        "GET /api/v1/{community}/office/documents/{id}": .documentStaff,
+        "POST /api/v1/{community}/office/documents/{id}/actions": .documentStaff,
+        "GET /api/v1/{community}/documents/{id}": .everyone,
+        "GET /{community}/appeals": .everyone, "POST /{community}/appeals": .signedIn, "GET /{community}/appeals/{id}": .appealReader,
+        "GET /api/v1/{community}/appeals": .signedIn, "POST /api/v1/{community}/appeals": .signedIn,
+        "GET /{community}/petitions": .everyone, "GET /{community}/petitions/new": .signedIn, "POST /{community}/petitions": .verified,
+        "GET /{community}/petitions/{id}": .everyone, "POST /{community}/petitions/{id}/sign": .verified,
+        "GET /{community}/petitions/{id}/count.json": .everyone,
+        "GET /{community}/moderation": .permission(.moderate), "POST /{community}/moderation/petitions/{id}": .permission(.moderate),
+        "GET /{community}/moderation/petitions/{id}/signatures": .permission(.moderate),
+        "POST /{community}/moderation/petitions/{id}/invalidate": .permission(.moderate),
+        "GET /api/v1/{community}/petitions": .everyone, "GET /api/v1/{community}/petitions/{id}": .everyone,
+        "GET /api/v1/{community}/petitions/{id}/signatures": .everyone, "POST /api/v1/{community}/petitions/{id}/signatures": .verified,
+        "GET /{community}/open-data/petitions.json": .everyone, "GET /{community}/open-data/petitions.csv": .everyone,
+        "GET /{community}/open-data/signatures.json": .everyone, "GET /{community}/open-data/signatures.csv": .everyone,
+    ]
+
+    func allowed(_ rule: Rule, _ caller: Caller) -> Bool {
+        switch rule {
+        case .everyone, .skipped, .authentication: true
+        case .signedIn: caller != .anonymous
+        case .verified: caller == .citizen
+        case .permission(let permission):
+            AccessPolicy.roles(granting: permission).contains { role in
+                switch caller {
+                case .admin: role == .administrator
+                case .moderator: role == .moderator
+                case .official: role == .official
+                case .head: role == .departmentHead
+                default: false
+                }
+            }
+        case .documentStaff: [.official, .head, .admin].contains(caller)
+        case .appealReader: [.citizen, .official, .head, .admin].contains(caller)
+        }
+    }
+
+    @Test func everyRouteForEveryCaller() async throws {
+        let services = try await TestApp.services(suite: "authorization_matrix")
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let other = try await services.database.transaction { session in
+            try await services.communities.create(slug: "matrix-other", nameUK: "Інша громада", nameEN: "Other community", on: session)
+        }
+        let otherAdmin = try await services.accounts.signUp(
+            email: "admin@matrix-other.ua", fullName: "Адмін Іншої", password: "0123456789abc", language: .uk, citizenOf: nil, ip: nil)
+        try await services.accounts.grant(.administrator, departmentID: nil, to: otherAdmin.id, in: other.id, by: nil, ip: nil)
+
+        var tokens: [Caller: String] = [:]
+        for caller in Caller.allCases where caller != .anonymous {
+            let email = caller == .otherAdmin ? otherAdmin.email : "\(caller.rawValue)@khmelnytskyi.demo"
+            let person = try #require(try await services.accounts.person(email: email))
+            tokens[caller] = try await services.sessions.create(personID: person.id, kind: .api, ip: nil, userAgent: nil).token
+        }
+        let appealID: Int = try await services.database.query("SELECT min(id) AS id FROM appeals WHERE community_id = $1", community.id)[0].decode("id")
+        let appealDocument: Int = try await services.database.query(
+            "SELECT id FROM documents WHERE source_type = 'appeal' AND source_id = $1", String(appealID))[0].decode("id")
+        let publicDocument: Int = try await services.database.query(
+            "SELECT min(id) AS id FROM documents WHERE is_public AND community_id = $1", community.id)[0].decode("id")
+        let petition: Int = try await services.database.query(
+            "SELECT min(id) AS id FROM petitions WHERE status = 'collecting' AND community_id = $1", community.id)[0].decode("id")
+
+        let callerTokens = tokens
+        let router = buildRouter(services: services)
+        let routes = router.routes.map { (method: $0.method, path: $0.path.description) }
+        let unruled = routes.filter { Self.rules["\($0.method.rawValue) \($0.path)"] == nil }.map { "\($0.method.rawValue) \($0.path)" }
+        #expect(unruled.isEmpty, "routes without an authorization rule: \(unruled)")
+
+        try await Application(router: router).test(.router) { client in
+            for route in routes {
+                let key = "\(route.method.rawValue) \(route.path)"
+                guard let rule = Self.rules[key] else { continue }
+                if case .skipped = rule { continue }
+                let id = route.path.contains("/office/documents/") ? appealDocument
+                    : route.path.contains("/documents/") ? publicDocument
+                    : route.path.contains("/appeals/") ? appealID : petition
+                let uri = route.path.replacingOccurrences(of: "{community}", with: "khmelnytskyi")
+                    .replacingOccurrences(of: "{id}", with: String(id)).replacingOccurrences(of: "{grant}", with: "999999")
+                    .replacingOccurrences(of: "{day}", with: "2099-01-01").replacingOccurrences(of: "{code}", with: "en")
+                for caller in Caller.allCases {
+                    var headers: HTTPFields = [.accept: "application/json"]
+                    if let token = callerTokens[caller] { headers[.authorization] = "Bearer \(token)" }
+                    let response = try await client.execute(uri: uri, method: route.method, headers: headers, body: nil)
+                    let denied = [HTTPResponse.Status.unauthorized, .forbidden, .notFound].contains(response.status)
+                    // Without a session cookie or a token, an HTML form POST has no CSRF binding: refused.
+                    let expectAllowed = allowed(rule, caller)
+                        && !(caller == .anonymous && route.method == .post && !uri.hasPrefix("/api/"))
+                    if case .authentication = rule, expectAllowed {
+                        #expect(response.status != .forbidden, "\(caller) should reach \(key), got \(response.status)")
+                    } else if expectAllowed {
+                        #expect(![.unauthorized, .forbidden].contains(response.status), "\(caller) should reach \(key), got \(response.status)")
+                    } else {
+                        #expect(denied, "\(caller) should be refused \(key), got \(response.status)")
+                    }
+                }
+            }
+        }
+    }
+}
