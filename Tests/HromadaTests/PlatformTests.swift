@@ -224,3 +224,19 @@ import Testing
         await #expect(throws: DemoData.SeedError.self) { try await DemoData(services: services).load() }
     }
 }
+
+@Suite struct OpenAPIDocumentTests {
+    /// The OpenAPI document describes every API route the router serves, and nothing else.
+    @Test func everyAPIRouteIsDocumented() async throws {
+        let services = try await TestApp.services(suite: "operations")
+        let routes = Set(buildRouter(services: services).routes
+            .filter { $0.path.description.hasPrefix("/api/v1") }
+            .map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
+        let document = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: AppResources.directory.appendingPathComponent("openapi.json"))) as? [String: Any]
+        let paths = try #require(document?["paths"] as? [String: [String: Any]])
+        let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })
+        #expect(routes.subtracting(documented).isEmpty, "undocumented: \(routes.subtracting(documented).sorted())")
+        #expect(documented.subtracting(routes).isEmpty, "documented but not served: \(documented.subtracting(routes).sorted())")
+    }
+}
