@@ -11,7 +11,7 @@ PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
 
 export HROMADA_PG_PORT := $(PG_PORT)
 
-.PHONY: run test deps db build build-tests template bench-db bench-sign test-crash stop-db clean
+.PHONY: run test deps db build build-tests template openapi bench-db bench-sign test-crash stop-db clean
 
 # The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
 SECRET_FILE := .run/secret-key
@@ -27,10 +27,15 @@ run: deps db build $(SECRET_FILE)
 $(SECRET_FILE):
 	@mkdir -p .run && umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' > $@
 
-test: deps db build-tests template
+test: deps db build-tests template openapi
 	HROMADA_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$(PG_PORT)/postgres" \
 	HROMADA_TEST_TEMPLATE=$(TEST_TEMPLATE) \
 		swift test $(BUILD_FLAGS) --skip-build
+
+# The OpenAPI document must be valid OpenAPI 3.1 (a test checks that it matches the router).
+openapi:
+	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install -q openapi-spec-validator
+	python3 -m openapi_spec_validator Sources/Hromada/Resources/openapi.json
 
 deps:
 	@scripts/install-deps.sh
