@@ -15,6 +15,20 @@ public struct PetitionStore: Sendable {
     /// Addresses whose signings are not counted for the per-IP limit (a service centre's NAT, a benchmark).
     let rateLimitExemptIPs: Set<String>
     let logger: Logger
+    let signingBatcher: SigningBatcher
+
+    init(database: PostgresPool, workflow: WorkflowStore, outbox: Outbox, rateLimitExemptIPs: Set<String>, logger: Logger) {
+        self.database = database
+        self.workflow = workflow
+        self.outbox = outbox
+        self.rateLimitExemptIPs = rateLimitExemptIPs
+        self.logger = logger
+        self.signingBatcher = SigningBatcher { requests in
+            try await database.withConnection { session in
+                try await Self.signIfAllowed(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
+            }
+        }
+    }
 
     public static let signersPerPage = 50
     /// Far more signatures than can be in flight at once.
@@ -117,7 +131,9 @@ public struct PetitionStore: Sendable {
                     WHERE id = $1
                     """, id, next.rawValue, moderator.person.id, today, today.adding(days: community.settings.petitions.collectionDays - 1))
                 // The author signs their own petition as soon as it is published (same rules as anyone).
-                _ = try await signIfAllowed(id, personID: authorID, communityID: community.id, ip: nil, on: session)
+                _ = try await Self.signIfAllowed(
+                    [SigningRequest(petitionID: id, personID: authorID, communityID: community.id, ip: nil)],
+                    rateLimitExemptIPs: rateLimitExemptIPs, on: session)
             } else {
                 guard let reason else { throw AppError(.validation, fieldErrors: ["reason": "petition.error.reason"]) }
                 try await session.query(
@@ -147,9 +163,8 @@ public struct PetitionStore: Sendable {
     /// The unique key on (petition, person) makes a second signature impossible, from any number
     /// of concurrent requests.
     public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?) async throws -> Int {
-        let (facts, inserted) = try await database.withConnection { session in
-            try await signIfAllowed(id, personID: viewer.person.id, communityID: community.id, ip: ip, on: session)
-        }
+        let (facts, inserted) = try await signingBatcher.sign(
+            SigningRequest(petitionID: id, personID: viewer.person.id, communityID: community.id, ip: ip))
         guard inserted else { throw SigningRefusal.check(facts) ?? .alreadySigned }
         // The facts were read before this signature; near the threshold, read the count again
         // after the commit, so the last of any concurrent signers sees them all. The petition
@@ -170,50 +185,70 @@ public struct PetitionStore: Sendable {
         return count
     }
 
-    /// The signing statement: reads the facts the rules need, inserts the signature only if they
-    /// allow it, and counts it on a random shard. Returns the facts (as they were before this
-    /// signature) and whether it was inserted.
-    func signIfAllowed(_ id: Int, personID: Int, communityID: Int, ip: String?, on session: PostgresSession) async throws
-        -> (facts: SigningFacts, inserted: Bool)
+    /// One signing request, as the signing statement takes it.
+    struct SigningRequest: Sendable, Hashable {
+        var petitionID: Int
+        var personID: Int
+        var communityID: Int
+        var ip: String?
+    }
+
+    /// The signing statement, for many requests at once: reads the facts the rules need, inserts
+    /// each signature only if they allow it, and counts the inserted ones on a random shard.
+    /// Returns, per request, the facts (as they were before this statement) and whether its
+    /// signature was inserted; a request for an unknown petition has no entry. Requests must be
+    /// distinct.
+    static func signIfAllowed(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>, on session: PostgresSession) async throws
+        -> [SigningRequest: (facts: SigningFacts, inserted: Bool)]
     {
-        let limitedIP = ip.flatMap { rateLimitExemptIPs.contains($0) ? nil : $0 }
         let rows = try await session.query(
             """
-            WITH facts AS (
-                SELECT p.id, p.status, p.collection_starts_on, p.collection_ends_on, p.signature_threshold,
-                       (now() AT TIME ZONE '\(WorkflowStore.timeZone)')::date AS today,
+            WITH requests AS (
+                SELECT r.n, r.petition_id, r.person_id, r.ip::inet AS ip, r.limited_ip::inet AS limited_ip, r.community_id
+                FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[]) WITH ORDINALITY
+                     AS r(petition_id, person_id, ip, limited_ip, community_id, n)
+            ), facts AS (
+                SELECT r.n, r.petition_id, r.person_id, r.ip, p.status, p.collection_starts_on, p.collection_ends_on,
+                       p.signature_threshold, (now() AT TIME ZONE '\(WorkflowStore.timeZone)')::date AS today,
                        EXISTS (SELECT 1 FROM verifications v
-                               WHERE v.person_id = $2 AND v.community_id = p.community_id AND v.revoked_at IS NULL) AS verified,
-                       (SELECT count(*) FROM (SELECT 1 FROM petition_signatures
-                                              WHERE person_id = $2 AND signed_at > now() - interval '1 hour' LIMIT $4) mine)::int AS by_person,
-                       CASE WHEN $3::inet IS NULL THEN 0 ELSE
-                       (SELECT count(*) FROM (SELECT 1 FROM petition_signatures
-                                              WHERE ip = $3::inet AND signed_at > now() - interval '1 hour' LIMIT $5) theirs)::int END AS by_ip,
+                               WHERE v.person_id = r.person_id AND v.community_id = p.community_id AND v.revoked_at IS NULL) AS verified,
+                       (SELECT count(*) FROM (SELECT 1 FROM petition_signatures s
+                                              WHERE s.person_id = r.person_id AND s.signed_at > now() - interval '1 hour' LIMIT $6) mine)::int AS by_person,
+                       CASE WHEN r.limited_ip IS NULL THEN 0 ELSE
+                       (SELECT count(*) FROM (SELECT 1 FROM petition_signatures s
+                                              WHERE s.ip = r.limited_ip AND s.signed_at > now() - interval '1 hour' LIMIT $7) theirs)::int END AS by_ip,
                        coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0)::int AS signatures
-                FROM petitions p WHERE p.id = $1 AND p.community_id = $6
+                FROM requests r JOIN petitions p ON p.id = r.petition_id AND p.community_id = r.community_id
             ), signed AS (
                 INSERT INTO petition_signatures (petition_id, person_id, ip, email_domain)
-                SELECT f.id, $2, $7::inet, (SELECT lower(split_part(email::text, '@', 2)) FROM people WHERE id = $2)
+                SELECT f.petition_id, f.person_id, f.ip, (SELECT lower(split_part(email::text, '@', 2)) FROM people WHERE id = f.person_id)
                 FROM facts f
                 WHERE f.status = 'collecting' AND f.today BETWEEN f.collection_starts_on AND f.collection_ends_on
-                  AND f.verified AND f.by_person < $4 AND f.by_ip < $5
-                ON CONFLICT (petition_id, person_id) DO NOTHING RETURNING petition_id
+                  AND f.verified AND f.by_person < $6 AND f.by_ip < $7
+                ON CONFLICT (petition_id, person_id) DO NOTHING RETURNING petition_id, person_id
             ), counted AS (
                 INSERT INTO petition_signature_counts (petition_id, shard, signatures)
-                SELECT petition_id, $8, 1 FROM signed
-                ON CONFLICT (petition_id, shard) DO UPDATE SET signatures = petition_signature_counts.signatures + 1
+                SELECT petition_id, $8, count(*) FROM signed GROUP BY petition_id
+                ON CONFLICT (petition_id, shard) DO UPDATE SET signatures = petition_signature_counts.signatures + EXCLUDED.signatures
                 RETURNING 1
             )
-            SELECT f.*, (SELECT count(*) FROM counted)::int AS inserted FROM facts f
-            """, id, personID, limitedIP, SigningRefusal.perPersonPerHour, SigningRefusal.perIPPerHour, communityID, ip,
-            Int.random(in: 0..<16))
-        guard let row = rows.first else { throw AppError.notFound }
-        let facts = SigningFacts(
-            status: PetitionStatus(rawValue: try row.decode("status")) ?? .moderation,
-            collectionStartsOn: try row.decode("collection_starts_on"), collectionEndsOn: try row.decode("collection_ends_on"),
-            today: try row.decode("today"), isVerifiedHere: try row.decode("verified"), recentByPerson: try row.decode("by_person"),
-            recentByIP: try row.decode("by_ip"), signatures: try row.decode("signatures"), threshold: try row.decode("signature_threshold"))
-        return (facts, try row.decode("inserted", as: Int.self) == 1)
+            SELECT f.*, EXISTS (SELECT 1 FROM signed s WHERE s.petition_id = f.petition_id AND s.person_id = f.person_id) AS inserted
+            FROM facts f
+            """,
+            requests.map(\.petitionID), requests.map(\.personID), requests.map(\.ip),
+            requests.map { request in request.ip.flatMap { rateLimitExemptIPs.contains($0) ? nil : $0 } },
+            requests.map(\.communityID), SigningRefusal.perPersonPerHour, SigningRefusal.perIPPerHour, Int.random(in: 0..<16))
+        var results: [SigningRequest: (facts: SigningFacts, inserted: Bool)] = [:]
+        for row in rows {
+            let index: Int = try row.decode("n")
+            let facts = SigningFacts(
+                status: PetitionStatus(rawValue: try row.decode("status")) ?? .moderation,
+                collectionStartsOn: try row.decode("collection_starts_on"), collectionEndsOn: try row.decode("collection_ends_on"),
+                today: try row.decode("today"), isVerifiedHere: try row.decode("verified"), recentByPerson: try row.decode("by_person"),
+                recentByIP: try row.decode("by_ip"), signatures: try row.decode("signatures"), threshold: try row.decode("signature_threshold"))
+            results[requests[index - 1]] = (facts, try row.decode("inserted"))
+        }
+        return results
     }
 
     public func signatureCount(_ id: Int) async throws -> Int {
