@@ -23,8 +23,10 @@ public struct PetitionStore: Sendable {
         self.outbox = outbox
         self.rateLimitExemptIPs = rateLimitExemptIPs
         self.logger = logger
+        // Groups touch several rows at once; in the rare deadlock between two, the transaction
+        // helper runs the group again.
         self.signingBatcher = SigningBatcher { requests in
-            try await database.withConnection { session in
+            try await database.transaction { session in
                 try await Self.signIfAllowed(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
             }
         }
@@ -197,7 +199,8 @@ public struct PetitionStore: Sendable {
     /// each signature only if they allow it, and counts the inserted ones on a random shard.
     /// Returns, per request, the facts (as they were before this statement) and whether its
     /// signature was inserted; a request for an unknown petition has no entry. Requests must be
-    /// distinct.
+    /// distinct. Rows are written in (petition, person) order, so concurrent groups take their
+    /// locks in the same order.
     static func signIfAllowed(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>, on session: PostgresSession) async throws
         -> [SigningRequest: (facts: SigningFacts, inserted: Bool)]
     {
@@ -225,10 +228,11 @@ public struct PetitionStore: Sendable {
                 FROM facts f
                 WHERE f.status = 'collecting' AND f.today BETWEEN f.collection_starts_on AND f.collection_ends_on
                   AND f.verified AND f.by_person < $6 AND f.by_ip < $7
+                ORDER BY f.petition_id, f.person_id
                 ON CONFLICT (petition_id, person_id) DO NOTHING RETURNING petition_id, person_id
             ), counted AS (
                 INSERT INTO petition_signature_counts (petition_id, shard, signatures)
-                SELECT petition_id, $8, count(*) FROM signed GROUP BY petition_id
+                SELECT petition_id, $8, count(*) FROM signed GROUP BY petition_id ORDER BY petition_id
                 ON CONFLICT (petition_id, shard) DO UPDATE SET signatures = petition_signature_counts.signatures + EXCLUDED.signatures
                 RETURNING 1
             )
