@@ -16,9 +16,9 @@ struct BenchSign: AsyncParsableCommand {
     @Option(help: "Port for the server under test.") var port: Int = 8091
     @Option(help: "Only prepare the data and write the (token, petition) pairs to this folder.") var prepareOnly: String?
 
-    static let spreadSigners = 1_600
+    static let spreadSigners = 3_200
     static let signaturesPerSpreadSigner = 25
-    static let singleSigners = 40_000
+    static let singleSigners = 60_000
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), size: 4)
