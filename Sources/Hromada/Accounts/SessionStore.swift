@@ -18,8 +18,14 @@ public struct SessionStore: Sendable {
     static let cacheSeconds: TimeInterval = 5
     static let cacheLimit = 100_000
 
+    /// Look-ups of sessions not in the cache, grouped when they arrive together.
+    private let lookups: RequestCoalescer<[UInt8], (viewer: Viewer, kind: Kind)?>
+
     init(database: PostgresPool) {
         self.database = database
+        self.lookups = RequestCoalescer(missing: { _ in AppError.notFound }) { tokenHashes in
+            try await Self.load(tokenHashes, database: database)
+        }
     }
     public static let browserLifetimeSeconds = 30 * 24 * 3600
     public static let apiLifetimeSeconds = 90 * 24 * 3600
@@ -43,7 +49,7 @@ public struct SessionStore: Sendable {
         let tokenHash = Self.hash(token)
         let now = Date()
         if let cached = cache.withLockedValue({ $0[tokenHash] }), cached.expires > now { return (cached.viewer, cached.kind) }
-        guard let found = try await load(tokenHash: tokenHash) else { return nil }
+        guard let found = try await lookups.answer(tokenHash) else { return nil }
         cache.withLockedValue { entries in
             if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
             entries[tokenHash] = (found.viewer, found.kind, now.addingTimeInterval(Self.cacheSeconds))
@@ -51,10 +57,11 @@ public struct SessionStore: Sendable {
         return found
     }
 
-    private func load(tokenHash: [UInt8]) async throws -> (viewer: Viewer, kind: Kind)? {
+    /// Open sessions among `tokenHashes`, with each person and their grants, in one query.
+    private static func load(_ tokenHashes: [[UInt8]], database: PostgresPool) async throws -> [[UInt8]: (viewer: Viewer, kind: Kind)?] {
         let rows = try await database.query(
             """
-            SELECT p.id, p.email::text, p.full_name, p.locale, s.kind,
+            SELECT s.token_hash, p.id, p.email::text, p.full_name, p.locale, s.kind,
                    coalesce(array_agg(g.id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_ids,
                    coalesce(array_agg(g.community_id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_communities,
                    coalesce(array_agg(g.role ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_roles,
@@ -62,24 +69,28 @@ public struct SessionStore: Sendable {
             FROM sessions s
             JOIN people p ON p.id = s.person_id
             LEFT JOIN role_grants g ON g.person_id = p.id
-            WHERE s.token_hash = $1 AND s.expires_at > now()
-            GROUP BY p.id, s.kind
-            """, Data(tokenHash))
-        guard let row = rows.first else { return nil }
-        let ids: [Int] = try row.decode("grant_ids")
-        let communities: [Int] = try row.decode("grant_communities")
-        let roles: [String] = try row.decode("grant_roles")
-        let departments: [Int?] = try row.decode("grant_departments")
-        var grants: [RoleGrant] = []
-        for index in ids.indices {
-            guard let role = Role(rawValue: roles[index]) else { continue }
-            grants.append(RoleGrant(id: ids[index], communityID: communities[index], role: role, departmentID: departments[index]))
+            WHERE s.token_hash = ANY($1) AND s.expires_at > now()
+            GROUP BY s.token_hash, p.id, s.kind
+            """, tokenHashes.map { Data($0) })
+        var found: [[UInt8]: (viewer: Viewer, kind: Kind)?] = Dictionary(uniqueKeysWithValues: tokenHashes.map { ($0, nil) })
+        for row in rows {
+            let tokenHash = Array(try row.decode("token_hash", as: Data.self))
+            let ids: [Int] = try row.decode("grant_ids")
+            let communities: [Int] = try row.decode("grant_communities")
+            let roles: [String] = try row.decode("grant_roles")
+            let departments: [Int?] = try row.decode("grant_departments")
+            var grants: [RoleGrant] = []
+            for index in ids.indices {
+                guard let role = Role(rawValue: roles[index]) else { continue }
+                grants.append(RoleGrant(id: ids[index], communityID: communities[index], role: role, departmentID: departments[index]))
+            }
+            let person = Person(
+                id: try row.decode("id"), email: try row.decode("email"), fullName: try row.decode("full_name"),
+                language: Language(rawValue: try row.decode("locale")) ?? .default)
+            found[tokenHash] = (Viewer(person: person, grants: grants, sessionTokenHash: tokenHash),
+                                Kind(rawValue: try row.decode("kind")) ?? .browser)
         }
-        let person = Person(
-            id: try row.decode("id"), email: try row.decode("email"), fullName: try row.decode("full_name"),
-            language: Language(rawValue: try row.decode("locale")) ?? .default)
-        let kind = Kind(rawValue: try row.decode("kind")) ?? .browser
-        return (Viewer(person: person, grants: grants, sessionTokenHash: tokenHash), kind)
+        return found
     }
 
     /// Drops the person's cached sessions, so a change of their roles shows at once in this process.

@@ -15,7 +15,10 @@ public struct PetitionStore: Sendable {
     /// Addresses whose signings are not counted for the per-IP limit (a service centre's NAT, a benchmark).
     let rateLimitExemptIPs: Set<String>
     let logger: Logger
-    let signingBatcher: SigningBatcher
+    /// Signing requests that arrive together share one statement and one commit. The same person
+    /// signing the same petition twice at once: one goes to the database, the other is told
+    /// "already signed".
+    let signings: RequestCoalescer<SigningRequest, (facts: SigningFacts, inserted: Bool)>
 
     init(database: PostgresPool, workflow: WorkflowStore, outbox: Outbox, rateLimitExemptIPs: Set<String>, logger: Logger) {
         self.database = database
@@ -25,7 +28,7 @@ public struct PetitionStore: Sendable {
         self.logger = logger
         // Groups touch several rows at once; in the rare deadlock between two, the transaction
         // helper runs the group again.
-        self.signingBatcher = SigningBatcher { requests in
+        self.signings = RequestCoalescer(missing: { _ in AppError.notFound }, repeated: { ($0.facts, false) }) { requests in
             try await database.transaction { session in
                 try await Self.signIfAllowed(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
             }
@@ -165,7 +168,7 @@ public struct PetitionStore: Sendable {
     /// The unique key on (petition, person) makes a second signature impossible, from any number
     /// of concurrent requests.
     public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?) async throws -> Int {
-        let (facts, inserted) = try await signingBatcher.sign(
+        let (facts, inserted) = try await signings.answer(
             SigningRequest(petitionID: id, personID: viewer.person.id, communityID: community.id, ip: ip))
         guard inserted else { throw SigningRefusal.check(facts) ?? .alreadySigned }
         // The facts were read before this signature; near the threshold, read the count again
