@@ -12,13 +12,14 @@ struct BenchSign: AsyncParsableCommand {
     @Option(help: "Path of wrk.") var wrk: String = "wrk"
     @Option(help: "Path of pgbench.") var pgbench: String = "pgbench"
     @Option(help: "HTTP connections (and pgbench clients).") var connections: Int = 64
-    @Option(help: "Seconds per measurement.") var seconds: Int = 10
+    @Option(help: "Seconds per measurement.") var seconds: Int = 5
+    @Option(help: "Interleaved rounds; the median of each figure is reported.") var rounds: Int = 3
     @Option(help: "Port for the server under test.") var port: Int = 8091
     @Option(help: "Only prepare the data and write the (token, petition) pairs to this folder.") var prepareOnly: String?
 
     static let spreadSigners = 3_200
     static let signaturesPerSpreadSigner = 25
-    static let singleSigners = 60_000
+    static let singleSigners = 70_000
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), size: 4)
@@ -38,10 +39,18 @@ struct BenchSign: AsyncParsableCommand {
         defer { server.terminate(); server.waitUntilExit() }
         try await waitUntilReady()
 
-        print("\nSigning over HTTP: \(connections) connections, \(seconds) s each (POST /api/v1/khmelnytskyi/petitions/{id}/signatures)")
-        let spreadResult = try runWrk(pairs: spread, script: work.appendingPathComponent("sign.lua"))
-        let singleResult = try runWrk(pairs: single, script: work.appendingPathComponent("sign.lua"))
-        let reference = try await pgbenchRate(pool: pool, work: work)
+        print("\nSigning over HTTP: \(connections) connections, \(seconds) s each, \(rounds) interleaved rounds (POST /api/v1/khmelnytskyi/petitions/{id}/signatures)")
+        var spreadRuns: [WrkResult] = []
+        var singleRuns: [WrkResult] = []
+        var references: [Double] = []
+        for _ in 0..<rounds {
+            spreadRuns.append(try runWrk(pairs: spread, round: spreadRuns.count, script: work.appendingPathComponent("sign.lua")))
+            singleRuns.append(try runWrk(pairs: single, round: singleRuns.count, script: work.appendingPathComponent("sign.lua")))
+            references.append(try await pgbenchRate(pool: pool, work: work))
+        }
+        let spreadResult = Self.median(spreadRuns)
+        let singleResult = Self.median(singleRuns)
+        let reference = references.sorted()[references.count / 2]
         let rows = try await pool.query(
             "SELECT count(*) AS n FROM petition_signatures s JOIN petitions p ON p.id = s.petition_id WHERE p.title LIKE 'Bench petition%'"
         )[0].decode("n", as: Int.self)
@@ -50,7 +59,7 @@ struct BenchSign: AsyncParsableCommand {
         for (name, result) in [("spread (100)", spreadResult), ("one petition", singleResult)] {
             print(String(format: "%-20@ %12.0f %8.2f %8.2f %9d %10.2f", name as NSString, result.rate, result.p50, result.p99, result.errors, result.rate / reference))
         }
-        print(String(format: "pgbench INSERT      %12.0f  (same row shape, %d clients × 400)", reference, connections))
+        print(String(format: "pgbench INSERT      %12.0f  (same row shape, %d clients × 400, median)", reference, connections))
         print("signature rows stored: \(rows)")
         await pool.shutdown()
     }
@@ -139,9 +148,18 @@ struct BenchSign: AsyncParsableCommand {
         var errors: Int
     }
 
-    func runWrk(pairs: URL, script: URL) throws -> WrkResult {
+    /// The median of each figure over the rounds; errors are summed.
+    static func median(_ runs: [WrkResult]) -> WrkResult {
+        func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        return WrkResult(rate: middle(runs.map(\.rate)), p50: middle(runs.map(\.p50)), p99: middle(runs.map(\.p99)),
+                         errors: runs.map(\.errors).reduce(0, +))
+    }
+
+    /// Each round signs its own share of the pairs, so no round repeats a signature.
+    func runWrk(pairs: URL, round: Int, script: URL) throws -> WrkResult {
         let output = try Self.run(wrk, [
             "-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)", "--", pairs.path,
+            String(round), String(rounds),
         ])
         func milliseconds(_ label: String) -> Double {
             guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
@@ -207,7 +225,8 @@ struct BenchSign: AsyncParsableCommand {
             local token, petition = line:match("(%S+) (%S+)")
             pairs_list[#pairs_list + 1] = { token, petition }
           end
-          position = offset or 1
+          local share = math.floor(#pairs_list / tonumber(args[3]))
+          position = tonumber(args[2]) * share + (offset or 1)
           stride = 2
         end
         function request()
