@@ -11,6 +11,7 @@ extension PostgresPool {
     /// when it throws. A serialization failure or deadlock runs the whole transaction again, up to
     /// `maxAttempts` times with a short random back-off, so `body` must do nothing but database
     /// work that can be repeated.
+    @discardableResult
     public func transaction<T>(
         isolation: PostgresIsolationLevel = .readCommitted, maxAttempts: Int = 5,
         _ body: (PostgresSession) async throws -> T
@@ -31,6 +32,7 @@ extension PostgresPool {
 
 extension PostgresSession {
     /// Runs `body` between BEGIN and COMMIT on this connection (no retry).
+    @discardableResult
     public func inTransaction<T>(
         isolation: PostgresIsolationLevel = .readCommitted, _ body: (PostgresSession) async throws -> T
     ) async throws -> T {

@@ -315,7 +315,6 @@ import Testing
             #expect(refused.status == .forbidden)
             #expect(String(buffer: refused.body).contains(#""type":"\/problems\/forbidden""#))
         }
-        let community = try await services.communities.require(slug: "khmelnytskyi")
         let resident = try await residents(1, services)[0]
         let token = try await services.sessions.create(personID: resident.person.id, kind: .api, ip: nil, userAgent: nil).token
         try await Application(router: buildRouter(services: services)).test(.router) { client in
@@ -342,6 +341,5 @@ import Testing
             let petitions = try JSONSerialization.jsonObject(with: Data(buffer: json.body)) as? [[String: Any]]
             #expect(petitions?.contains { $0["id"] as? Int == petition.id && $0["signatures"] as? Int == 2 } == true)
         }
-        _ = community
     }
 }
