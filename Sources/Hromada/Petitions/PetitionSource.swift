@@ -51,16 +51,9 @@ struct PetitionSweep: JobHandler {
             """, today).map(PetitionStore.petition)
         for petition in due {
             let slug = try await session.query("SELECT slug::text FROM communities WHERE id = $1", petition.communityID)[0].decode("slug", as: String.self)
-            let reached = petition.signatures >= petition.signatureThreshold
-            let next: PetitionStatus = reached ? .consideration : .notEnough
-            try await session.query(
-                "UPDATE petitions SET status = $2, threshold_reached_at = CASE WHEN $3 THEN now() END WHERE id = $1",
-                petition.id, next.rawValue, reached)
-            try await petitions.recordEvent(petition.id, actorID: nil, from: .collecting, to: next, comment: "", on: session)
-            _ = try await petitions.workflow.register(
-                RegistrationRequest(kind: reached ? .petition : .appeal, sourceType: PetitionSource.type, sourceID: String(petition.id),
-                                    title: petition.title, category: petition.category, authorID: petition.authorID),
-                communityID: petition.communityID, communitySlug: slug, on: session)
+            try await petitions.endCollection(
+                petition.id, reached: petition.signatures >= petition.signatureThreshold, communityID: petition.communityID,
+                communitySlug: slug, on: session)
         }
     }
 }

@@ -269,16 +269,26 @@ public struct PetitionStore: Sendable {
     /// exactly one of them through.
     func reachThreshold(_ id: Int, community: Community) async throws {
         try await database.transaction { session in
-            let moved = try await session.query(
-                "UPDATE petitions SET status = 'consideration', threshold_reached_at = now() WHERE id = $1 AND status = 'collecting' RETURNING title, author_id, category",
-                id)
-            guard let row = moved.first else { return }
-            try await recordEvent(id, actorID: nil, from: .collecting, to: .consideration, comment: "", on: session)
-            _ = try await workflow.register(
-                RegistrationRequest(kind: .petition, sourceType: PetitionSource.type, sourceID: String(id), title: try row.decode("title"),
-                                    category: try row.decode("category"), authorID: try row.decode("author_id")),
-                communityID: community.id, communitySlug: community.slug, on: session)
+            try await endCollection(id, reached: true, communityID: community.id, communitySlug: community.slug, on: session)
         }
+    }
+
+    /// Ends a collecting petition: past its threshold to consideration with a petition document
+    /// (10 working days), short of it to "not enough signatures" forwarded as an ordinary appeal.
+    /// Does nothing if the petition is no longer collecting, so concurrent callers register once.
+    func endCollection(_ id: Int, reached: Bool, communityID: Int, communitySlug: String, on session: PostgresSession) async throws {
+        let next: PetitionStatus = reached ? .consideration : .notEnough
+        let moved = try await session.query(
+            """
+            UPDATE petitions SET status = $2, threshold_reached_at = CASE WHEN $3 THEN now() END
+            WHERE id = $1 AND status = 'collecting' RETURNING title, author_id, category
+            """, id, next.rawValue, reached)
+        guard let row = moved.first else { return }
+        try await recordEvent(id, actorID: nil, from: .collecting, to: next, comment: "", on: session)
+        _ = try await workflow.register(
+            RegistrationRequest(kind: reached ? .petition : .appeal, sourceType: PetitionSource.type, sourceID: String(id),
+                                title: try row.decode("title"), category: try row.decode("category"), authorID: try row.decode("author_id")),
+            communityID: communityID, communitySlug: communitySlug, on: session)
     }
 
     // MARK: - History
