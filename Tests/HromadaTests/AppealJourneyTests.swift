@@ -183,6 +183,20 @@ import Testing
         }
     }
 
+    @Test func theCouncilsRecordIsPublic() async throws {
+        let services = try await services()
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let lighting = try #require(try await services.workflow.record(of: community.id).first { $0.departmentName.uk == "Відділ вуличного освітлення" })
+        #expect(lighting.registered >= 4)
+        #expect(lighting.answered >= 1 && lighting.answeredOnTime <= lighting.answered)
+        #expect(lighting.overdueNow >= 1)
+        try await TestApp.withBrowser(services) { anyone in
+            let home = try await anyone.get("/khmelnytskyi")
+            #expect(home.body.contains("Як рада відповідає цього року"))
+            #expect(home.body.contains("<td>Відділ вуличного освітлення</td>"))
+        }
+    }
+
     @Test func administratorsEditTheHolidayCalendar() async throws {
         let services = try await services()
         try await TestApp.withBrowser(services) { admin in

@@ -36,6 +36,13 @@ struct CommunityRoutes {
                 values: [
                     "modules": modules,
                     "departments": departments.map { ["name": $0.name(context.language)] },
+                    "record": try await services.workflow.record(of: community.id).map { record -> [String: Any] in
+                        [
+                            "department": context.language == .en ? record.departmentName.en : record.departmentName.uk,
+                            "registered": record.registered, "answered": record.answered, "on_time": record.answeredOnTime,
+                            "overdue": record.overdueNow,
+                        ]
+                    },
                     "threshold": community.settings.petitions.signatureThreshold,
                     "collection_days": community.settings.petitions.collectionDays,
                 ])

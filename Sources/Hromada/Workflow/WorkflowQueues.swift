@@ -93,3 +93,37 @@ extension WorkflowStore {
         ).map(Self.document)
     }
 }
+
+/// How one executive body answers, for the public: the council's record in numbers.
+public struct DepartmentRecord: Sendable {
+    public var departmentName: (uk: String, en: String)
+    public var registered: Int
+    public var answered: Int
+    public var answeredOnTime: Int
+    public var overdueNow: Int
+}
+
+extension WorkflowStore {
+    /// Per department, documents registered this year, answered, answered by their due date, and
+    /// open past it today.
+    public func record(of communityID: Int) async throws -> [DepartmentRecord] {
+        try await database.withConnection { session in
+            let today = try await Self.today(on: session)
+            return try await session.query(
+                """
+                SELECT dep.name_uk, dep.name_en, count(*)::int AS registered,
+                       count(*) FILTER (WHERE d.answered_at IS NOT NULL)::int AS answered,
+                       count(*) FILTER (WHERE (d.answered_at AT TIME ZONE '\(Self.timeZone)')::date <= d.due_on)::int AS on_time,
+                       count(*) FILTER (WHERE d.status NOT IN ('answered', 'closed') AND d.due_on < $2)::int AS overdue
+                FROM documents d JOIN departments dep ON dep.id = d.department_id
+                WHERE d.community_id = $1 AND d.registration_year = $3
+                GROUP BY dep.id ORDER BY dep.name_uk
+                """, communityID, today, today.year
+            ).map { row in
+                DepartmentRecord(
+                    departmentName: (try row.decode("name_uk"), try row.decode("name_en")), registered: try row.decode("registered"),
+                    answered: try row.decode("answered"), answeredOnTime: try row.decode("on_time"), overdueNow: try row.decode("overdue"))
+            }
+        }
+    }
+}
