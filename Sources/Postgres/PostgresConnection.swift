@@ -116,9 +116,6 @@ public final class PostgresConnection: @unchecked Sendable {
         return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
     }
 
-    /// The server process serving this connection.
-    public var backendProcessID: Int { Int(PQbackendPID(handle)) }
-
     /// Quotes an identifier (a channel name, say) for use in SQL text.
     public func quoteIdentifier(_ identifier: String) throws -> String {
         guard let quoted = PQescapeIdentifier(handle, identifier, identifier.utf8.count) else {

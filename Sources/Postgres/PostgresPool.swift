@@ -251,6 +251,4 @@ public struct PostgresSession: Sendable {
         return try await threadPool.runIfActive { try connection.execute(sql) }
     }
 
-    /// The server process of this connection (for `pg_terminate_backend` in tests and tools).
-    public var backendProcessID: Int { connection.backendProcessID }
 }

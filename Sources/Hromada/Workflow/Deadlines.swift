@@ -50,18 +50,6 @@ public struct WorkingCalendar: Sendable {
             return workingDayOnOrAfter(registered.adding(months: count))
         }
     }
-
-    /// Working days from `from` (exclusive) to `to` (inclusive); negative when `to` is earlier.
-    public func workingDays(from: CalendarDay, to: CalendarDay) -> Int {
-        if to < from { return -workingDays(from: to, to: from) }
-        var count = 0
-        var day = from
-        while day < to {
-            day = day.adding(days: 1)
-            if isWorkingDay(day) { count += 1 }
-        }
-        return count
-    }
 }
 
 extension CalendarDay {
