@@ -128,7 +128,7 @@ public final class PostgresPool: Sendable {
                 do {
                     return try await openConnection()
                 } catch {
-                    state.withLockedValue { $0.openCount -= 1 }
+                    releaseSlot()
                     throw error
                 }
             case .wait:
@@ -216,13 +216,19 @@ public final class PostgresPool: Sendable {
             do {
                 giveBack(try await openConnection())
             } catch {
-                let waiter = state.withLockedValue { state in
-                    state.openCount -= 1
-                    return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
-                }
-                waiter?.continuation.resume(throwing: error)
+                releaseSlot()
             }
         }
+    }
+
+    /// Gives back a slot that a failed open had taken. A caller who is waiting tries again itself
+    /// (opening its own connection, or failing with its own error) instead of waiting out the timeout.
+    private func releaseSlot() {
+        let waiter = state.withLockedValue { state -> Waiter? in
+            state.openCount -= 1
+            return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
+        }
+        waiter?.continuation.resume(returning: nil)
     }
 }
 

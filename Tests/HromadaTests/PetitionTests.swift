@@ -103,9 +103,10 @@ import Testing
         let petition = try await collectingPetition(services)
         let signer = try await residents(1, services)[0]
         let results = await withTaskGroup(of: Bool.self) { group in
-            for _ in 0..<20 {
+            for attempt in 0..<20 {
                 group.addTask {
-                    (try? await services.petitions.sign(petition.id, by: signer, in: community, ip: "198.51.100.7")) != nil
+                    // From twenty addresses: a phone and a laptop at once are still one person.
+                    (try? await services.petitions.sign(petition.id, by: signer, in: community, ip: "198.51.100.\(attempt + 1)")) != nil
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -115,6 +116,26 @@ import Testing
             "SELECT count(*) AS n FROM petition_signatures WHERE petition_id = $1 AND person_id = $2", petition.id, signer.person.id)
         #expect(try rows[0].decode("n", as: Int.self) == 1)
         #expect(try await services.petitions.signatureCount(petition.id) == 2)
+    }
+
+    @Test func theHourlyLimitHoldsForSignaturesSentTogether() async throws {
+        let services = try await services()
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        var petitions: [Petition] = []
+        for _ in 0..<(SigningRefusal.perPersonPerHour + 10) { petitions.append(try await collectingPetition(services)) }
+        let signer = try await residents(1, services)[0]
+        let signed = await withTaskGroup(of: Bool.self) { group in
+            for petition in petitions {
+                group.addTask {
+                    (try? await services.petitions.sign(petition.id, by: signer, in: community, ip: nil)) != nil
+                }
+            }
+            return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        }
+        let rows: Int = try await services.database.query(
+            "SELECT count(*) AS n FROM petition_signatures WHERE person_id = $1", signer.person.id)[0].decode("n")
+        #expect(signed == rows)
+        #expect(rows == SigningRefusal.perPersonPerHour)
     }
 
     @Test func aThousandConcurrentSignersAreCountedExactly() async throws {

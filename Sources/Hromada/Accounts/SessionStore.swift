@@ -14,7 +14,14 @@ public struct SessionStore: Sendable {
     }
 
     let database: PostgresPool
-    private let cache = NIOLockedValueBox([[UInt8]: (viewer: Viewer, kind: Kind, expires: Date)]())
+    private let cache = NIOLockedValueBox(Cache())
+
+    private struct Cache {
+        var entries: [[UInt8]: (viewer: Viewer, kind: Kind, expires: Date)] = [:]
+        /// Raised by every sign-out and role change: a look-up that started before one must not
+        /// put what it read into the cache, since it may have read the session as it was.
+        var generation = 0
+    }
     static let cacheSeconds: TimeInterval = 5
     static let cacheLimit = 100_000
 
@@ -48,11 +55,13 @@ public struct SessionStore: Sendable {
     public func viewer(forToken token: String) async throws -> (viewer: Viewer, kind: Kind)? {
         let tokenHash = Self.hash(token)
         let now = Date()
-        if let cached = cache.withLockedValue({ $0[tokenHash] }), cached.expires > now { return (cached.viewer, cached.kind) }
+        let (cached, generation) = cache.withLockedValue { ($0.entries[tokenHash], $0.generation) }
+        if let cached, cached.expires > now { return (cached.viewer, cached.kind) }
         guard let found = try await lookups.answer(tokenHash) else { return nil }
-        cache.withLockedValue { entries in
-            if entries.count >= Self.cacheLimit { entries.removeAll(keepingCapacity: true) }
-            entries[tokenHash] = (found.viewer, found.kind, now.addingTimeInterval(Self.cacheSeconds))
+        cache.withLockedValue { cache in
+            guard cache.generation == generation else { return }
+            if cache.entries.count >= Self.cacheLimit { cache.entries.removeAll(keepingCapacity: true) }
+            cache.entries[tokenHash] = (found.viewer, found.kind, now.addingTimeInterval(Self.cacheSeconds))
         }
         return found
     }
@@ -95,13 +104,20 @@ public struct SessionStore: Sendable {
 
     /// Drops the person's cached sessions, so a change of their roles shows at once in this process.
     public func forget(personID: Int) {
-        cache.withLockedValue { entries in entries = entries.filter { $0.value.viewer.person.id != personID } }
+        cache.withLockedValue { cache in
+            cache.generation += 1
+            cache.entries = cache.entries.filter { $0.value.viewer.person.id != personID }
+        }
     }
 
     /// Ends the session whose token hashes to `tokenHash`.
     public func delete(tokenHash: [UInt8]) async throws {
-        cache.withLockedValue { _ = $0.removeValue(forKey: tokenHash) }
         try await database.query("DELETE FROM sessions WHERE token_hash = $1", Data(tokenHash))
+        // After the delete commits, so no look-up can cache the session again.
+        cache.withLockedValue { cache in
+            cache.generation += 1
+            cache.entries[tokenHash] = nil
+        }
     }
 
     /// Deletes expired sessions.

@@ -190,12 +190,23 @@ public struct PetitionStore: Sendable {
         return count
     }
 
-    /// One signing request, as the signing statement takes it.
+    /// One signing request, as the signing statement takes it. Two requests are the same when the
+    /// same person signs the same petition, from whatever address.
     struct SigningRequest: Sendable, Hashable {
         var petitionID: Int
         var personID: Int
         var communityID: Int
         var ip: String?
+
+        static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.petitionID == rhs.petitionID && lhs.personID == rhs.personID && lhs.communityID == rhs.communityID
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(petitionID)
+            hasher.combine(personID)
+            hasher.combine(communityID)
+        }
     }
 
     /// The signing statement, for many requests at once: reads the facts the rules need, inserts
@@ -218,11 +229,14 @@ public struct PetitionStore: Sendable {
                        p.signature_threshold, (now() AT TIME ZONE '\(WorkflowStore.timeZone)')::date AS today,
                        EXISTS (SELECT 1 FROM verifications v
                                WHERE v.person_id = r.person_id AND v.community_id = p.community_id AND v.revoked_at IS NULL) AS verified,
+                       -- Earlier requests of the same group count toward the limits too.
                        (SELECT count(*) FROM (SELECT 1 FROM petition_signatures s
-                                              WHERE s.person_id = r.person_id AND s.signed_at > now() - interval '1 hour' LIMIT $6) mine)::int AS by_person,
+                                              WHERE s.person_id = r.person_id AND s.signed_at > now() - interval '1 hour' LIMIT $6) mine)::int
+                         + (count(*) OVER (PARTITION BY r.person_id ORDER BY r.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))::int AS by_person,
                        CASE WHEN r.limited_ip IS NULL THEN 0 ELSE
                        (SELECT count(*) FROM (SELECT 1 FROM petition_signatures s
-                                              WHERE s.ip = r.limited_ip AND s.signed_at > now() - interval '1 hour' LIMIT $7) theirs)::int END AS by_ip,
+                                              WHERE s.ip = r.limited_ip AND s.signed_at > now() - interval '1 hour' LIMIT $7) theirs)::int
+                         + (count(*) OVER (PARTITION BY r.limited_ip ORDER BY r.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))::int END AS by_ip,
                        coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0)::int AS signatures
                 FROM requests r JOIN petitions p ON p.id = r.petition_id AND p.community_id = r.community_id
             ), signed AS (

@@ -1,4 +1,5 @@
 import HTTPTypes
+import Foundation
 import Hummingbird
 
 /// Behind a reverse proxy (TLS termination, a load balancer) every request comes from the proxy.
@@ -18,13 +19,16 @@ struct ClientAddressMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The right-most address in the header that is not a trusted proxy, if it looks like an address.
+    /// The right-most address in the header that is not a trusted proxy, if it is an IPv4 or IPv6 address.
     static func client(forwardedFor header: String, trustedProxies: Set<String>) -> String? {
         let hops = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let client = hops.last(where: { !trustedProxies.contains($0) }) else { return nil }
-        let allowed = Set("0123456789abcdefABCDEF.:")
-        guard !client.isEmpty, client.count <= 45, client.allSatisfy(allowed.contains) else { return nil }
+        guard let client = hops.last(where: { !trustedProxies.contains($0) }), isIPAddress(client) else { return nil }
         return client
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 16)
+        return inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
     }
 }
 
