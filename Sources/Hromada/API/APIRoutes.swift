@@ -69,14 +69,10 @@ struct APIRoutes {
         api.get("/me") { _, context in
             let viewer = try context.requireViewer()
             let today = services.todayInKyiv
-            var memberships: [MeResponse.Membership] = []
-            for community in try await services.communities.all() {
-                let roles = viewer.roles(in: community.id)
-                let identity = try await services.verifications.identity(of: viewer.person.id, in: community.id)
-                guard !roles.isEmpty || identity != nil else { continue }
-                memberships.append(.init(
-                    community: community.slug, roles: roles, verified: identity != nil,
-                    age: identity?.age(on: today), resident: identity?.isResident))
+            let memberships = try await services.memberships(of: viewer).map { membership in
+                MeResponse.Membership(
+                    community: membership.community.slug, roles: membership.roles, verified: membership.identity != nil,
+                    age: membership.identity?.age(on: today), resident: membership.identity?.isResident)
             }
             return try JSONResponse.make(MeResponse(
                 id: viewer.person.id, email: viewer.person.email, fullName: viewer.person.fullName, communities: memberships))

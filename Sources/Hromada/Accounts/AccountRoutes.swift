@@ -66,15 +66,13 @@ struct AccountRoutes {
         let t = services.catalogue
         let today = services.todayInKyiv
         var memberships: [[String: Any]] = []
-        for community in try await services.communities.all() {
-            let roles = viewer.roles(in: community.id)
-            let identity = try await services.verifications.identity(of: viewer.person.id, in: community.id)
-            guard !roles.isEmpty || identity != nil else { continue }
+        let view = services.documentView(context.language)
+        for membership in try await services.memberships(of: viewer) {
+            let (community, roles, identity) = (membership.community, membership.roles, membership.identity)
             var entry: [String: Any] = [
                 "slug": community.slug, "name": community.name(context.language),
                 "roles": roles.map { t.text($0.titleKey, context.language) }.joined(separator: ", "),
             ]
-            let view = services.documentView(context.language)
             let documents = try await services.workflow.documents(authoredBy: viewer.person.id, communityID: community.id)
             entry["has_documents"] = !documents.isEmpty
             entry["documents"] = documents.map { document -> [String: Any] in

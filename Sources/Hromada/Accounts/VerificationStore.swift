@@ -50,17 +50,17 @@ public struct VerificationStore: Sendable {
 
     /// The person's standing verification in the community, if any.
     public func identity(of personID: Int, in communityID: Int) async throws -> VerifiedIdentity? {
-        try await database.query(
+        try await identities(of: personID)[communityID]
+    }
+
+    /// The person's standing verifications, by community.
+    public func identities(of personID: Int) async throws -> [Int: VerifiedIdentity] {
+        Dictionary(uniqueKeysWithValues: try await database.query(
             """
-            SELECT verified_name, birth_date, is_resident, source, verified_at FROM verifications
-            WHERE person_id = $1 AND community_id = $2 AND revoked_at IS NULL
-            """, personID, communityID
-        ).first.map { row in
-            VerifiedIdentity(
-                fullName: try row.decode("verified_name"), birthDate: try row.decode("birth_date"),
-                isResident: try row.decode("is_resident"), source: try row.decode("source"),
-                verifiedAt: try row.decode("verified_at"))
-        }
+            SELECT community_id, verified_name, birth_date, is_resident, source, verified_at FROM verifications
+            WHERE person_id = $1 AND revoked_at IS NULL
+            """, personID
+        ).map { (try $0.decode("community_id", as: Int.self), try Self.identity($0)) })
     }
 
     /// The latest verifications recorded in the community, for staff.
@@ -76,11 +76,13 @@ public struct VerificationStore: Sendable {
             """, communityID, limit
         ).map { row in
             (try AccountStore.person(row),
-             VerifiedIdentity(
-                fullName: try row.decode("verified_name"), birthDate: try row.decode("birth_date"),
-                isResident: try row.decode("is_resident"), source: try row.decode("source"),
-                verifiedAt: try row.decode("verified_at")),
-             try row.decode("verifier_name", as: String?.self))
+             try Self.identity(row), try row.decode("verifier_name", as: String?.self))
         }
+    }
+
+    static func identity(_ row: PostgresRow) throws -> VerifiedIdentity {
+        VerifiedIdentity(
+            fullName: try row.decode("verified_name"), birthDate: try row.decode("birth_date"),
+            isResident: try row.decode("is_resident"), source: try row.decode("source"), verifiedAt: try row.decode("verified_at"))
     }
 }

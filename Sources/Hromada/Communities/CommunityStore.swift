@@ -74,6 +74,13 @@ public struct CommunityStore: Sendable {
         return Department(id: id, communityID: communityID, slug: slug, nameUK: nameUK, nameEN: nameEN)
     }
 
+    /// Every community's slug by id, for jobs that build links for documents of many communities.
+    static func slugs(on session: PostgresSession) async throws -> [Int: String] {
+        Dictionary(uniqueKeysWithValues: try await session.query("SELECT id, slug::text FROM communities").map {
+            (try $0.decode("id", as: Int.self), try $0.decode("slug", as: String.self))
+        })
+    }
+
     static func community(_ row: PostgresRow) throws -> Community {
         Community(
             id: try row.decode("id"), slug: try row.decode("slug"), nameUK: try row.decode("name_uk"),

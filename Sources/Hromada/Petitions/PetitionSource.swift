@@ -19,7 +19,7 @@ public struct PetitionSource: DocumentSource {
             INSERT INTO petition_events (petition_id, from_status, to_status, comment)
             SELECT $1, to_status, 'answered', '' FROM petition_events WHERE petition_id = $1 ORDER BY id DESC LIMIT 1
             """, id)
-        let slug = try await session.query("SELECT slug::text FROM communities WHERE id = $1", document.communityID)[0].decode("slug", as: String.self)
+        let slug = try await CommunityStore.slugs(on: session)[document.communityID] ?? ""
         try await outbox.broadcast(
             "petition_answered", values: ["title": try row.decode("title"), "url": path(of: document, communitySlug: slug)],
             toPeopleIn: "SELECT person_id FROM petition_signatures WHERE petition_id = $1 AND invalidated_at IS NULL", parameter: id,
@@ -49,11 +49,11 @@ struct PetitionSweep: JobHandler {
                     OR coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0) >= p.signature_threshold)
              ORDER BY p.id LIMIT 200 FOR NO KEY UPDATE OF p SKIP LOCKED
             """, today).map(PetitionStore.petition)
+        let slugs = try await CommunityStore.slugs(on: session)
         for petition in due {
-            let slug = try await session.query("SELECT slug::text FROM communities WHERE id = $1", petition.communityID)[0].decode("slug", as: String.self)
             try await petitions.endCollection(
                 petition.id, reached: petition.signatures >= petition.signatureThreshold, communityID: petition.communityID,
-                communitySlug: slug, on: session)
+                communitySlug: slugs[petition.communityID] ?? "", on: session)
         }
     }
 }

@@ -119,9 +119,10 @@ public struct PetitionStore: Sendable {
     public func moderate(_ id: Int, publish: Bool, reason: RejectionReason?, text: String, by moderator: Viewer,
                          in community: Community, ip: String?) async throws {
         try await database.transaction { session in
-            let rows = try await session.query("SELECT author_id, status FROM petitions WHERE id = $1 AND community_id = $2 FOR NO KEY UPDATE", id, community.id)
+            let rows = try await session.query("SELECT author_id, status, title FROM petitions WHERE id = $1 AND community_id = $2 FOR NO KEY UPDATE", id, community.id)
             guard let row = rows.first else { throw AppError.notFound }
             let authorID: Int = try row.decode("author_id")
+            let title: String = try row.decode("title")
             let status = PetitionStatus(rawValue: try row.decode("status")) ?? .moderation
             guard authorID != moderator.person.id else { throw AppError(.forbidden, detailKey: "petition.error.own_petition") }
             guard let next = PetitionLifecycle.status(after: publish ? .publish : .reject, from: status) else {
@@ -152,7 +153,6 @@ public struct PetitionStore: Sendable {
                                                  action: publish ? "petition.publish" : "petition.reject", objectType: "petition",
                                                  objectID: String(id), summary: reason?.rawValue ?? "", ip: ip), on: session)
             if let author = try await Outbox.recipient(personID: authorID, on: session) {
-                let title = try await session.query("SELECT title FROM petitions WHERE id = $1", id)[0].decode("title", as: String.self)
                 try await outbox.send(publish ? "petition_published" : "petition_rejected", to: author,
                                       values: ["title": title, "reason": text, "url": "/\(community.slug)/petitions/\(id)"],
                                       communityID: community.id, on: session)

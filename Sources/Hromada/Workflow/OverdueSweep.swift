@@ -15,11 +15,11 @@ struct OverdueSweep: JobHandler {
              WHERE d.status NOT IN ('answered', 'closed') AND d.due_on < $1 AND d.overdue_notified_at IS NULL
              ORDER BY d.id LIMIT 500 FOR NO KEY UPDATE OF d SKIP LOCKED
             """, today)
+        let slugs = try await CommunityStore.slugs(on: session)
         for row in rows {
             let document = try WorkflowStore.document(row)
-            let slug = try await session.query("SELECT slug::text FROM communities WHERE id = $1", document.communityID)[0]
-                .decode("slug", as: String.self)
-            try await workflow.notifyDepartment(document, template: "document_overdue", communitySlug: slug, on: session)
+            try await workflow.notifyDepartment(
+                document, template: "document_overdue", communitySlug: slugs[document.communityID] ?? "", on: session)
             try await session.query("UPDATE documents SET overdue_notified_at = now() WHERE id = $1", document.id)
         }
     }
