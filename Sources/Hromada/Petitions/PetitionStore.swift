@@ -30,7 +30,8 @@ public struct PetitionStore: Sendable {
         // helper runs the group again.
         self.signings = RequestCoalescer(missing: { _ in AppError.notFound }, repeated: { ($0.facts, false) }) { requests in
             try await database.transaction { session in
-                try await Self.signIfAllowed(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
+                try await Self.lockSigners(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
+                return try await Self.signIfAllowed(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
             }
         }
     }
@@ -188,6 +189,23 @@ public struct PetitionStore: Sendable {
             }
         }
         return count
+    }
+
+    /// Takes, until the transaction ends, a lock per signer and per limited IP address of the
+    /// group, in a fixed order. Groups signing for the same person or address then run one after
+    /// the other, so each reads the other's signatures and the hourly limits hold exactly; groups
+    /// of different people do not wait for each other. Advisory locks write nothing to the tables.
+    static func lockSigners(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>, on session: PostgresSession) async throws {
+        let addresses = Set(requests.compactMap { $0.ip }.filter { !rateLimitExemptIPs.contains($0) })
+        try await session.query(
+            """
+            SELECT pg_advisory_xact_lock(kind, key) FROM (
+                SELECT kind, key FROM (
+                    SELECT 1 AS kind, person::int AS key FROM unnest($1::bigint[]) AS person
+                    UNION SELECT 2, hashtext(address) FROM unnest($2::text[]) AS address
+                ) keys ORDER BY kind, key
+            ) ordered
+            """, Set(requests.map(\.personID)).sorted(), addresses.sorted())
     }
 
     /// One signing request, as the signing statement takes it. Two requests are the same when the
