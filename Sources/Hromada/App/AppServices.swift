@@ -24,6 +24,7 @@ public struct AppServices: Sendable {
     public let workflow: WorkflowStore
     public let appeals: AppealStore
     public let petitions: PetitionStore
+    public let budget: BudgetStore
     /// Delivers the outbox when SMTP is configured.
     public let mailTransport: (any MailTransport)?
 
@@ -50,16 +51,19 @@ public struct AppServices: Sendable {
         self.jobs = JobQueue(database: database)
         self.mailTransport = mailTransport
         self.outbox = Outbox(catalogue: catalogue, jobs: jobs, delivers: mailTransport != nil, publicURL: configuration.publicURL)
-        self.workflow = WorkflowStore(database: database, outbox: outbox, sources: [AppealSource(), PetitionSource(outbox: outbox)])
+        self.workflow = WorkflowStore(database: database, outbox: outbox, sources: [AppealSource(), PetitionSource(outbox: outbox), BudgetSource()])
         self.appeals = AppealStore(database: database, workflow: workflow)
         self.petitions = PetitionStore(
             database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,
             logger: logger)
+        self.budget = BudgetStore(database: database, workflow: workflow, outbox: outbox, receipts: BallotReceipts(secretKey: configuration.secretKey))
     }
 
     /// The background job handlers of this process.
     public var jobHandlers: [any JobHandler] {
-        var handlers: [any JobHandler] = [OverdueSweep(workflow: workflow), PetitionSweep(petitions: petitions)]
+        var handlers: [any JobHandler] = [
+            OverdueSweep(workflow: workflow), PetitionSweep(petitions: petitions), BudgetPhaseSweep(budget: budget, communities: communities),
+        ]
         if let mailTransport {
             handlers.append(OutboxDelivery(transport: mailTransport, database: database, messageDomain: configuration.mailDomain))
         }
@@ -67,7 +71,9 @@ public struct AppServices: Sendable {
     }
 
     /// Jobs every process keeps scheduled, with their intervals in seconds.
-    public static let recurringJobs: [(kind: String, everySeconds: Int)] = [(OverdueSweep.kind, 600), (PetitionSweep.kind, 300)]
+    public static let recurringJobs: [(kind: String, everySeconds: Int)] = [
+        (OverdueSweep.kind, 600), (PetitionSweep.kind, 300), (BudgetPhaseSweep.kind, 300),
+    ]
 }
 
 /// Files bundled with the library: templates and the translation catalogue.

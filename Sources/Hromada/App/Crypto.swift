@@ -17,6 +17,18 @@ public enum Crypto {
         Data(randomBytes(byteCount)).base64URLEncodedString()
     }
 
+    /// Lower-case hexadecimal, two digits per byte.
+    public static func hex(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     public static func sha256(_ message: some Collection<UInt8>) -> [UInt8] {
         let input = Array(message)
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))

@@ -43,12 +43,15 @@ public struct DocumentAnswer: Sendable, Equatable {
     public var outcome: String
     public var link: String?
     public var answeredAt: Date
+    /// The source's own fields of the answer (``DocumentSource/answerFields``), as typed.
+    public var fields: [String: String]
 
-    public init(text: String, outcome: String, link: String?, answeredAt: Date) {
+    public init(text: String, outcome: String, link: String?, answeredAt: Date, fields: [String: String] = [:]) {
         self.text = text
         self.outcome = outcome
         self.link = link
         self.answeredAt = answeredAt
+        self.fields = fields
     }
 }
 
@@ -97,9 +100,16 @@ public protocol DocumentSource: Sendable {
     var sourceType: String { get }
     /// The outcomes an official can choose when answering (catalogue keys `outcome.<value>`).
     var answerOutcomes: [String] { get }
+    /// Fields of its own that an answer carries to the source (a budget review's corrected cost);
+    /// the answer form shows an input for each, labelled by the catalogue key `answer_field.<name>`.
+    var answerFields: [String] { get }
     /// Applies the official answer to the source object (a petition gets its answer, a report
     /// becomes resolved or rejected).
     func receiveAnswer(_ answer: DocumentAnswer, for document: Document, on session: PostgresSession) async throws
     /// The page of the source object, where the public follows the document.
     func path(of document: Document, communitySlug: String) -> String
+}
+
+extension DocumentSource {
+    public var answerFields: [String] { [] }
 }

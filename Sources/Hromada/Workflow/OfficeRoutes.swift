@@ -42,7 +42,7 @@ struct OfficeRoutes {
             let id = try Self.id(context)
             let form = try await FormData.from(request)
             do {
-                let action = try Self.actionRequest(from: form)
+                let action = try Self.actionRequest(from: form, answerFields: services.workflow.answerFieldNames)
                 try await services.workflow.perform(action, documentID: id, by: viewer, community: community)
                 return services.redirect(to: "/\(community.slug)/office/documents/\(id)", flash: "document.done.\(action.action.rawValue)")
             } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
@@ -87,7 +87,7 @@ struct OfficeRoutes {
     }
 
     /// Reads an action form; an unknown action or a malformed field is a validation error.
-    static func actionRequest(from form: FormData) throws -> ActionRequest {
+    static func actionRequest(from form: FormData, answerFields: [String]) throws -> ActionRequest {
         guard let action = DocumentAction(rawValue: form["action"]) else {
             throw AppError(.validation, fieldErrors: ["action": "document.error.action"])
         }
@@ -100,7 +100,8 @@ struct OfficeRoutes {
         }
         return ActionRequest(
             action, comment: form.raw("comment"), assigneeID: Int(form["assignee"]), departmentID: Int(form["department"]),
-            dueOn: dueOn, outcome: form["outcome"].isEmpty ? nil : form["outcome"], link: form["link"])
+            dueOn: dueOn, outcome: form["outcome"].isEmpty ? nil : form["outcome"], link: form["link"],
+            fields: Dictionary(uniqueKeysWithValues: answerFields.map { ($0, form[$0]) }))
     }
 
     private func documentPage(
@@ -132,6 +133,11 @@ struct OfficeRoutes {
         if actions.contains(.answer) {
             let outcomes = services.workflow.sources[document.sourceType]?.answerOutcomes ?? ["answered"]
             values["outcomes"] = outcomes.map { ["value": $0, "label": t.text("outcome.\($0)", language), "selected": form?["outcome"] == $0] as [String: Any] }
+            values["answer_fields"] = (services.workflow.sources[document.sourceType]?.answerFields ?? []).map { name -> [String: Any] in
+                var field: [String: Any] = ["name": name, "label": t.text("answer_field.\(name)", language), "value": form?[name] ?? ""]
+                if let key = error?.fieldErrors[name] { field["error"] = t.text(key, language) }
+                return field
+            }
         }
         values["form_action"] = form?["action"] ?? ""
         values["form_comment"] = form?.raw("comment") ?? ""

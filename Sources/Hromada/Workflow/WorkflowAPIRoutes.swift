@@ -46,6 +46,8 @@ struct WorkflowAPIRoutes {
         var dueOn: String?
         var outcome: String?
         var link: String?
+        /// The source's own answer fields, such as a budget review's `corrected_cost`.
+        var fields: [String: String]?
     }
 
     struct AppealJSON: Decodable {
@@ -92,7 +94,7 @@ struct WorkflowAPIRoutes {
             }
             let document = try await services.workflow.perform(
                 ActionRequest(action, comment: body.comment ?? "", assigneeID: body.assigneeId, departmentID: body.departmentId,
-                              dueOn: dueOn, outcome: body.outcome, link: body.link),
+                              dueOn: dueOn, outcome: body.outcome, link: body.link, fields: body.fields ?? [:]),
                 documentID: try OfficeRoutes.id(context), by: viewer, community: community)
             return try JSONResponse.make(json(document, community: community, events: nil))
         }

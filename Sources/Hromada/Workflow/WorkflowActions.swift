@@ -10,9 +10,11 @@ public struct ActionRequest: Sendable {
     public var dueOn: CalendarDay?
     public var outcome: String?
     public var link: String?
+    /// Values of the source's ``DocumentSource/answerFields``.
+    public var fields: [String: String]
 
     public init(_ action: DocumentAction, comment: String = "", assigneeID: Int? = nil, departmentID: Int? = nil,
-                dueOn: CalendarDay? = nil, outcome: String? = nil, link: String? = nil) {
+                dueOn: CalendarDay? = nil, outcome: String? = nil, link: String? = nil, fields: [String: String] = [:]) {
         self.action = action
         self.comment = comment.trimmingCharacters(in: .whitespacesAndNewlines)
         self.assigneeID = assigneeID
@@ -20,6 +22,7 @@ public struct ActionRequest: Sendable {
         self.dueOn = dueOn
         self.outcome = outcome
         self.link = link.flatMap { $0.isEmpty ? nil : $0 }
+        self.fields = fields
     }
 }
 
@@ -142,7 +145,8 @@ extension WorkflowStore {
                 WHERE id = $1 RETURNING answered_at
                 """, document.id, newStatus.rawValue, request.comment, request.outcome, request.link, viewer.person.id
             )[0].decode("answered_at", as: Date.self)
-            let answer = DocumentAnswer(text: request.comment, outcome: request.outcome ?? "", link: request.link, answeredAt: answeredAt)
+            let answer = DocumentAnswer(text: request.comment, outcome: request.outcome ?? "", link: request.link, answeredAt: answeredAt,
+                                        fields: request.fields)
             var answered = document
             answered.status = newStatus
             answered.answer = answer

@@ -19,6 +19,9 @@ public struct WorkflowStore: Sendable {
         self.sources = Dictionary(uniqueKeysWithValues: sources.map { ($0.sourceType, $0) })
     }
 
+    /// Every answer field any source takes, for reading them from a form.
+    var answerFieldNames: [String] { Set(sources.values.flatMap(\.answerFields)).sorted() }
+
     // MARK: - Registration
 
     /// Registers a document in the caller's transaction: routes it, numbers it in its journal,
