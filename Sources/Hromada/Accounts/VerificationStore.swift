@@ -63,6 +63,22 @@ public struct VerificationStore: Sendable {
         ).map { (try $0.decode("community_id", as: Int.self), try Self.identity($0)) })
     }
 
+    /// The person who holds the identity document, with their standing verification in the
+    /// community: how service centre staff find someone by the passport in front of them.
+    public func holder(of documentType: IdentityDocumentType, number: String, in communityID: Int) async throws
+        -> (personID: Int, identity: VerifiedIdentity)?
+    {
+        let documentHash = Data(hasher.hash(type: documentType, number: number))
+        return try await database.query(
+            """
+            SELECT v.person_id, v.verified_name, v.birth_date, v.is_resident, v.source, v.verified_at
+            FROM identity_documents d
+            JOIN verifications v ON v.person_id = d.person_id AND v.community_id = $2 AND v.revoked_at IS NULL
+            WHERE d.document_hash = $1
+            """, documentHash, communityID
+        ).first.map { (try $0.decode("person_id", as: Int.self), try Self.identity($0)) }
+    }
+
     /// The latest verifications recorded in the community, for staff.
     public func recent(in communityID: Int, limit: Int = 20) async throws -> [(person: Person, identity: VerifiedIdentity, verifierName: String?)] {
         try await database.query(

@@ -8,7 +8,7 @@ struct CommunityRoutes {
     /// into a link once its module is built.
     static let modules: [(key: String, path: String, available: Bool)] = [
         ("petitions", "petitions", true), ("consultations", "consultations", false), ("reports", "reports", false),
-        ("budget", "budget", false), ("map", "map", false), ("appeals", "appeals", true),
+        ("budget", "budget", true), ("map", "map", false), ("appeals", "appeals", true),
     ]
 
     func register(on router: Router<AppRequestContext>) {

@@ -39,6 +39,8 @@ public struct DemoData {
         DemoPerson(local: "official", name: "Остап Посадовець", role: .official, department: "street-lighting", verifiedAge: nil),
         DemoPerson(local: "citizen", name: "Ірина Мешканка", role: .citizen, department: nil, verifiedAge: 30),
         DemoPerson(local: "newcomer", name: "Назар Новачок", role: .citizen, department: nil, verifiedAge: nil),
+        // Reviews the green-spaces category of the participatory budget.
+        DemoPerson(local: "ecology", name: "Марта Зеленчук", role: .departmentHead, department: "ecology", verifiedAge: nil),
     ]
 
     static let departments = [
@@ -99,6 +101,7 @@ public struct DemoData {
         }
         try await loadWorkflow(community: community)
         try await loadPetitions(community: community, passwordHash: passwordHash)
+        try await loadBudget(community: community, today: today)
         return .loaded
     }
 
