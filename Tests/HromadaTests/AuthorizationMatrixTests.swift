@@ -27,6 +27,8 @@ import Testing
         case appealReader
         /// Sign-in itself: anyone may try; wrong credentials answer 401, which is not a refusal.
         case authentication
+        /// The budget project's author, a demo resident who is none of the callers.
+        case projectAuthor
         /// Not called: it ends the caller's session (covered by the account tests).
         case skipped
     }
@@ -62,6 +64,28 @@ import Testing
         "GET /api/v1/{community}/petitions/{id}/signatures": .everyone, "POST /api/v1/{community}/petitions/{id}/signatures": .verified,
         "GET /{community}/open-data/petitions.json": .everyone, "GET /{community}/open-data/petitions.csv": .everyone,
         "GET /{community}/open-data/signatures.json": .everyone, "GET /{community}/open-data/signatures.csv": .everyone,
+        "GET /{community}/budget": .everyone, "GET /{community}/budget/cycles/{cycle}": .everyone,
+        "GET /{community}/budget/cycles/{cycle}/projects/new": .signedIn, "POST /{community}/budget/cycles/{cycle}/projects": .verified,
+        "GET /{community}/budget/projects/{project}": .everyone, "GET /{community}/budget/projects/{project}/edit": .projectAuthor,
+        "POST /{community}/budget/projects/{project}/edit": .projectAuthor, "POST /{community}/budget/projects/{project}/vote": .verified,
+        "POST /{community}/budget/projects/{project}/follow": .signedIn,
+        "POST /{community}/budget/projects/{project}/updates": .documentStaff,
+        "GET /{community}/budget/cycles/{cycle}/results": .everyone,
+        "GET /{community}/admin/budget": .permission(.administer), "POST /{community}/admin/budget": .permission(.administer),
+        "GET /{community}/admin/budget/{cycle}": .permission(.administer),
+        "POST /{community}/admin/budget/{cycle}/categories": .permission(.administer),
+        "POST /{community}/admin/budget/{cycle}/close-phase": .permission(.administer),
+        "GET /{community}/office/budget": .permission(.verifyIdentities),
+        "POST /{community}/office/budget/voter": .permission(.verifyIdentities),
+        "POST /{community}/office/budget/ballots": .permission(.verifyIdentities),
+        "GET /api/v1/{community}/budget/cycles": .everyone, "GET /api/v1/{community}/budget/cycles/{cycle}": .everyone,
+        "GET /api/v1/{community}/budget/cycles/{cycle}/projects": .everyone,
+        "GET /api/v1/{community}/budget/cycles/{cycle}/results": .everyone,
+        "GET /api/v1/{community}/budget/projects/{project}": .everyone,
+        "POST /api/v1/{community}/budget/projects/{project}/votes": .verified,
+        "GET /{community}/open-data/budget/{cycle}/projects.json": .everyone, "GET /{community}/open-data/budget/{cycle}/projects.csv": .everyone,
+        "GET /{community}/open-data/budget/{cycle}/results.json": .everyone, "GET /{community}/open-data/budget/{cycle}/results.csv": .everyone,
+        "GET /{community}/open-data/budget/{cycle}/ballots.json": .everyone, "GET /{community}/open-data/budget/{cycle}/ballots.csv": .everyone,
     ]
 
     func allowed(_ rule: Rule, _ caller: Caller) -> Bool {
@@ -81,6 +105,7 @@ import Testing
             }
         case .documentStaff: [.official, .head, .admin].contains(caller)
         case .appealReader: [.citizen, .official, .head, .admin].contains(caller)
+        case .projectAuthor: false
         }
     }
 
@@ -108,6 +133,11 @@ import Testing
         let petition: Int = try await services.database.query(
             "SELECT min(id) AS id FROM petitions WHERE status = 'collecting' AND community_id = $1", community.id)[0].decode("id")
 
+        // The demo cycle whose voting is open, and its first project (safety and lighting).
+        let cycle: Int = try await services.database.query(
+            "SELECT max(id) AS id FROM budget_cycles WHERE community_id = $1", community.id)[0].decode("id")
+        let project: Int = try await services.database.query("SELECT min(id) AS id FROM budget_projects WHERE cycle_id = $1", cycle)[0].decode("id")
+
         let callerTokens = tokens
         let router = buildRouter(services: services)
         let routes = router.routes.map { (method: $0.method, path: $0.path.description) }
@@ -125,6 +155,7 @@ import Testing
                 let uri = route.path.replacingOccurrences(of: "{community}", with: "khmelnytskyi")
                     .replacingOccurrences(of: "{id}", with: String(id)).replacingOccurrences(of: "{grant}", with: "999999")
                     .replacingOccurrences(of: "{day}", with: "2099-01-01").replacingOccurrences(of: "{code}", with: "en")
+                    .replacingOccurrences(of: "{cycle}", with: String(cycle)).replacingOccurrences(of: "{project}", with: String(project))
                 for caller in Caller.allCases {
                     var headers: HTTPFields = [.accept: "application/json"]
                     if let token = callerTokens[caller] { headers[.authorization] = "Bearer \(token)" }
@@ -136,7 +167,7 @@ import Testing
                     if case .authentication = rule, expectAllowed {
                         #expect(response.status != .forbidden, "\(caller) should reach \(key), got \(response.status)")
                     } else if expectAllowed {
-                        #expect(![.unauthorized, .forbidden].contains(response.status), "\(caller) should reach \(key), got \(response.status)")
+                        #expect(![.unauthorized, .forbidden].contains(response.status), "\(caller) should reach \(key), got \(response.status): \(String(buffer: response.body).prefix(300))")
                     } else {
                         #expect(denied, "\(caller) should be refused \(key), got \(response.status)")
                     }

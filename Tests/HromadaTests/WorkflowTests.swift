@@ -64,12 +64,12 @@ struct RecordingSource: DocumentSource {
         await #expect(throws: Abort.self) {
             try await services.database.transaction { session in
                 _ = try await services.workflow.register(
-                    RegistrationRequest(kind: .budgetProject, sourceType: "test_item", sourceID: "rolled-back", title: "x"),
+                    RegistrationRequest(kind: .consultationReport, sourceType: "test_item", sourceID: "rolled-back", title: "x"),
                     communityID: community.id, communitySlug: community.slug, on: session)
                 throw Abort()
             }
         }
-        let next = try await register(services, kind: .budgetProject)
+        let next = try await register(services, kind: .consultationReport)
         #expect(next.reference.hasSuffix("/000001"))
     }
 

@@ -36,12 +36,12 @@ struct BudgetDeskRoutes {
             let (community, viewer) = try await services.authorize(context, .verifyIdentities)
             let form = try await FormData.from(request)
             let cycle = try await votingCycle(community)
-            // The voter comes from the look-up just made by this member of staff, not from the form alone.
-            guard let voterID = Int(form["voter"]),
-                  services.csrf.isValid(form["voter_token"], binding: binding(viewer, cycle: cycle.id, voter: voterID))
-            else { throw AppError(.forbidden) }
             let choices = form.values.keys.compactMap { $0.hasPrefix("project_") ? Int($0.dropFirst(8)) : nil }
             do {
+                // The voter comes from the look-up this member of staff just made, not from the form alone.
+                guard let voterID = Int(form["voter"]),
+                      services.csrf.isValid(form["voter_token"], binding: binding(viewer, cycle: cycle.id, voter: voterID))
+                else { throw AppError(.validation, fieldErrors: ["document_number": "budget.error.no_voter"]) }
                 try await services.budget.recordInPerson(choices, voterID: voterID, by: viewer, community: community, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/office/budget", flash: "budget.ballot_recorded")
             } catch let refusal as VotingRefusal {

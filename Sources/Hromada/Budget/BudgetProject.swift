@@ -174,12 +174,13 @@ public enum BudgetSubmissionRules {
         return errors
     }
 
-    /// Why this author may not submit another project now; `nil` when they may.
+    /// Why this author may not submit another project now; `nil` when they may. Who may submit
+    /// is decided before when, so a person who never may is told so in any phase.
     public static func refusal(phase: BudgetPhase, identity: VerifiedIdentity?, today: CalendarDay, rules: BudgetRules,
                                projectsByAuthor: Int) -> String? {
-        guard phase == .submission else { return "budget.refusal.not_submission" }
         guard let identity, identity.isResident else { return "budget.refusal.not_verified" }
         guard identity.age(on: today) >= rules.authorMinimumAge else { return "budget.refusal.too_young" }
+        guard phase == .submission else { return "budget.refusal.not_submission" }
         guard projectsByAuthor < rules.maximumProjectsPerAuthor else { return "budget.refusal.too_many_projects" }
         return nil
     }

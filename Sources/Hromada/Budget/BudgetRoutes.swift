@@ -29,8 +29,7 @@ struct BudgetRoutes {
             let viewer = try context.requireViewer()
             let cycle = try await services.budget.cycle(try Self.id(context, "cycle"), communityID: community.id)
             let refusal = try await services.budget.submissionRefusal(cycle: cycle, author: viewer, verifications: services.verifications)
-            return try await projectForm(request, context, community: community, cycle: cycle, project: nil,
-                                         error: refusal.map { AppError(.forbidden, detailKey: $0) })
+            return try await projectForm(request, context, community: community, cycle: cycle, project: nil, refusal: refusal)
         }
 
         router.post("/{community}/budget/cycles/{cycle}/projects") { request, context in
@@ -235,7 +234,7 @@ struct BudgetRoutes {
 
     private func projectForm(
         _ request: Request, _ context: AppRequestContext, community: Community, cycle: BudgetCycle, project: BudgetProject?,
-        form: FormData? = nil, error: AppError? = nil
+        form: FormData? = nil, refusal: String? = nil, error: AppError? = nil
     ) async throws -> Response {
         let view = view(context, community)
         let categories = try await services.budget.categories(of: cycle.id)
@@ -265,6 +264,8 @@ struct BudgetRoutes {
             "action": project.map { "/\(community.slug)/budget/projects/\($0.id)/edit" } ?? "/\(community.slug)/budget/cycles/\(cycle.id)/projects",
         ]
         if project != nil { values["editing"] = true }
+        // Someone who may not submit now is told why instead of being shown a form to fill in for nothing.
+        if let refusal { values["refusal"] = services.catalogue.text(refusal, context.language) }
         var page = Page("budget-project-form", titleKey: project == nil ? "budget.new_project" : "budget.edit_project", community: community,
                         values: values)
         page.show(error, catalogue: services.catalogue, language: context.language)
