@@ -67,13 +67,26 @@ let package = Package(
             ],
             path: "Sources/BenchDB"
         ),
+        .target(
+            name: "BenchSupport",
+            dependencies: ["Hromada", "Postgres"],
+            path: "Sources/BenchSupport"
+        ),
         .executableTarget(
             name: "bench-sign",
             dependencies: [
-                "Hromada",
+                "Hromada", "BenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/BenchSign"
+        ),
+        .executableTarget(
+            name: "bench-vote",
+            dependencies: [
+                "Hromada", "BenchSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/BenchVote"
         ),
         .testTarget(
             name: "PostgresTests",

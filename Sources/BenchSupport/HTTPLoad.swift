@@ -1,0 +1,159 @@
+import Foundation
+
+/// Drives a release build of the server with wrk and measures pgbench against the same
+/// PostgreSQL in the same run, for the `bench-*` commands.
+public struct HTTPLoad: Sendable {
+    public var databaseURL: String
+    public var hromada: String
+    public var wrk: String
+    public var pgbench: String
+    public var connections: Int
+    public var seconds: Int
+    public var rounds: Int
+    public var port: Int
+
+    public init(databaseURL: String, hromada: String, wrk: String, pgbench: String, connections: Int, seconds: Int, rounds: Int, port: Int) {
+        self.databaseURL = databaseURL
+        self.hromada = hromada
+        self.wrk = wrk
+        self.pgbench = pgbench
+        self.connections = connections
+        self.seconds = seconds
+        self.rounds = rounds
+        self.port = port
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    // MARK: - Server
+
+    /// Starts `hromada serve` on the bench port with rate limits lifted for loopback.
+    public func startServer() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: hromada)
+        process.arguments = ["serve", "--database-url", databaseURL, "--port", String(port)]
+        var environment = ProcessInfo.processInfo.environment
+        environment["HROMADA_RATE_LIMIT_EXEMPT"] = "127.0.0.1"
+        environment["HROMADA_SECRET_KEY"] = environment["HROMADA_SECRET_KEY"] ?? String(repeating: "b", count: 40)
+        environment["LOG_LEVEL"] = "warning"
+        environment["HROMADA_DB_POOL_SIZE"] = "16"
+        process.environment = environment
+        try process.run()
+        return process
+    }
+
+    public func waitUntilReady() async throws {
+        for _ in 0..<100 {
+            if (try? Self.run("curl", ["-sf", "http://127.0.0.1:\(port)/readyz"])) != nil { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Failure("the server did not become ready")
+    }
+
+    // MARK: - Load
+
+    public struct WrkResult: Sendable {
+        public var rate: Double
+        public var p50: Double
+        public var p99: Double
+        public var errors: Int
+    }
+
+    /// The median of each figure over the rounds; errors are summed.
+    public static func median(_ runs: [WrkResult]) -> WrkResult {
+        WrkResult(rate: median(runs.map(\.rate)), p50: median(runs.map(\.p50)), p99: median(runs.map(\.p99)),
+                  errors: runs.map(\.errors).reduce(0, +))
+    }
+
+    public static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    /// POSTs to `pathTemplate` (its `%s` replaced by the second field of each line of `pairs`) with
+    /// the first field as bearer token. Each round takes its own share of the pairs, so no round
+    /// repeats a request.
+    public func runWrk(pairs: URL, round: Int, pathTemplate: String, work: URL) throws -> WrkResult {
+        let script = work.appendingPathComponent("post-pairs.lua")
+        try Self.luaScript.write(to: script, atomically: true, encoding: .utf8)
+        let output = try Self.run(wrk, [
+            "-t2", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)", "--", pairs.path,
+            String(round), String(rounds), pathTemplate,
+        ])
+        func milliseconds(_ label: String) -> Double {
+            guard let line = output.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
+                let value = line.split(separator: " ", omittingEmptySubsequences: true).last
+            else { return .nan }
+            let text = String(value)
+            if text.hasSuffix("ms") { return Double(text.dropLast(2)) ?? .nan }
+            if text.hasSuffix("us") { return (Double(text.dropLast(2)) ?? .nan) / 1000 }
+            if text.hasSuffix("s") { return (Double(text.dropLast(1)) ?? .nan) * 1000 }
+            return .nan
+        }
+        let rate = output.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        let errors = output.split(separator: "\n").first { $0.contains("Non-2xx or 3xx responses:") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        return WrkResult(rate: rate, p50: milliseconds("50%"), p99: milliseconds("99%"), errors: errors)
+    }
+
+    /// Transactions per second of pgbench running `script` (a fixed 400 per client: pgbench's -T
+    /// did not always stop on this machine).
+    public func pgbenchRate(script text: String, work: URL) throws -> Double {
+        let script = work.appendingPathComponent("pgbench.sql")
+        try text.write(to: script, atomically: true, encoding: .utf8)
+        let output = try Self.run(pgbench, ["-n", "-f", script.path, "-c", String(connections), "-j", "2", "-t", "400", databaseURL])
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+            let rate = Double(line.dropFirst(6).split(separator: " ")[0])
+        else { throw Failure("pgbench printed no rate:\n\(output)") }
+        return rate
+    }
+
+    public static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Failure("\(executable) failed:\n\(output)") }
+        return output
+    }
+
+    public static func shuffledLines(_ text: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return text.split(separator: "\n").shuffled(using: &generator).joined(separator: "\n") + "\n"
+    }
+
+    /// Each wrk thread walks its own share of the (token, id) pairs.
+    static let luaScript = """
+        local pairs_list = {}
+        local position = 0
+        local stride = 1
+        local counter = 0
+        local template = ""
+        function setup(thread)
+          counter = counter + 1
+          thread:set("offset", counter)
+        end
+        function init(args)
+          for line in io.lines(args[1]) do
+            local token, id = line:match("(%S+) (%S+)")
+            pairs_list[#pairs_list + 1] = { token, id }
+          end
+          local share = math.floor(#pairs_list / tonumber(args[3]))
+          position = tonumber(args[2]) * share + (offset or 1)
+          stride = 2
+          template = args[4]
+        end
+        function request()
+          local pair = pairs_list[position]
+          position = position + stride
+          if position > #pairs_list then position = position - #pairs_list end
+          return wrk.format("POST", string.format(template, pair[2]), { ["Authorization"] = "Bearer " .. pair[1] }, "")
+        end
+        """
+}
