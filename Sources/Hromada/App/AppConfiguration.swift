@@ -31,6 +31,12 @@ public struct AppConfiguration: Sendable {
     public var trustedProxies: Set<String> = []
     /// `HROMADA_SMTP_URL`: `smtp://host:port?from=address`; without it e-mail waits in the outbox.
     public var smtpURL: String?
+    /// `HROMADA_LEAFLET_DIR`: the system's copy of Leaflet (Debian's `libjs-leaflet`), served
+    /// under `/static/vendor/leaflet/`.
+    public var leafletDirectory = "/usr/share/javascript/leaflet"
+    /// `HROMADA_TILE_URL`: the map tiles, `{z}/{x}/{y}` as Leaflet writes them. Markers and
+    /// vector layers draw without tiles when this server cannot be reached.
+    public var tileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
     /// The domain of Message-IDs: the public address's host.
     public var mailDomain: String {
@@ -94,6 +100,8 @@ public struct AppConfiguration: Sendable {
         if let directory = environment["HROMADA_PUBLIC_DIR"] { configuration.publicDirectory = directory }
         if let directory = environment["HROMADA_SQL_DIR"] { configuration.sqlDirectory = directory }
         if let smtp = environment["HROMADA_SMTP_URL"], !smtp.isEmpty { configuration.smtpURL = smtp }
+        if let directory = environment["HROMADA_LEAFLET_DIR"], !directory.isEmpty { configuration.leafletDirectory = directory }
+        if let tiles = environment["HROMADA_TILE_URL"], !tiles.isEmpty { configuration.tileURL = tiles }
         if let proxies = environment["HROMADA_TRUSTED_PROXIES"] {
             configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }

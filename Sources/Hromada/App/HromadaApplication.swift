@@ -10,6 +10,9 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: LanguageMiddleware())
     router.add(middleware: ErrorMiddleware(renderer: services.renderer, catalogue: services.catalogue, logger: services.logger))
     router.add(middleware: FileMiddleware(
+        services.configuration.leafletDirectory, urlBasePath: "/static/vendor/leaflet",
+        cacheControl: .init([(MediaType(type: .any), [.maxAge(86400)])]), logger: services.logger))
+    router.add(middleware: FileMiddleware(
         services.configuration.publicDirectory, urlBasePath: "/static", cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]),
         logger: services.logger))
     router.add(middleware: SessionMiddleware(services: services))

@@ -227,6 +227,7 @@ struct BudgetRoutes {
         } else if phase == .voting && project.status == .admitted {
             values["can_vote"] = true
         }
+        values["tile_url"] = services.configuration.tileURL
         var page = Page("budget-project", titleKey: "budget.project", titleText: project.title, community: community, values: values)
         page.show(error, catalogue: t, language: language)
         return services.renderer.response(page, request: request, context: context)
@@ -264,6 +265,7 @@ struct BudgetRoutes {
             "action": project.map { "/\(community.slug)/budget/projects/\($0.id)/edit" } ?? "/\(community.slug)/budget/cycles/\(cycle.id)/projects",
         ]
         if project != nil { values["editing"] = true }
+        values["tile_url"] = services.configuration.tileURL
         // Someone who may not submit now is told why instead of being shown a form to fill in for nothing.
         if let refusal { values["refusal"] = services.catalogue.text(refusal, context.language) }
         var page = Page("budget-project-form", titleKey: project == nil ? "budget.new_project" : "budget.edit_project", community: community,
