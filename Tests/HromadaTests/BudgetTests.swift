@@ -90,7 +90,7 @@ enum BudgetFixtures {
         let outcomes = await withTaskGroup(of: Result<Int, any Error>.self) { group in
             for project in projects {
                 group.addTask {
-                    do { return .success(try await services.budget.vote(for: project, by: voter, community: community, rateLimiter: services.rateLimiter)) }
+                    do { return .success(try await services.budget.vote(for: project, by: voter, community: community, rateLimiter: services.rateLimiter).votesLeft) }
                     catch { return .failure(error) }
                 }
             }
@@ -111,7 +111,7 @@ enum BudgetFixtures {
         let staff = try await BudgetFixtures.viewer("official@khmelnytskyi.demo", services)
         let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 3, votesPerVoter: 2)
         let voter = try await BudgetFixtures.voters(1, services)[0]
-        #expect(try await services.budget.vote(for: projects[0], by: voter, community: community, rateLimiter: services.rateLimiter) == 1)
+        #expect(try await services.budget.vote(for: projects[0], by: voter, community: community, rateLimiter: services.rateLimiter).votesLeft == 1)
         await #expect(throws: VotingRefusal.alreadyVoted) {
             try await services.budget.recordInPerson([projects[0]], voterID: voter.person.id, by: staff, community: community, ip: nil)
         }
@@ -149,7 +149,7 @@ enum BudgetFixtures {
             try await services.budget.vote(for: projects[0], by: fifteen, community: community, rateLimiter: services.rateLimiter)
         }
         let sixteen = try await person(birthDate: CalendarDay(year: today.year - 16, month: today.month, day: today.day), resident: true)
-        #expect(try await services.budget.vote(for: projects[0], by: sixteen, community: community, rateLimiter: services.rateLimiter) == 0)
+        #expect(try await services.budget.vote(for: projects[0], by: sixteen, community: community, rateLimiter: services.rateLimiter).votesLeft == 0)
         let visitor = try await person(birthDate: CalendarDay(year: 1980, month: 5, day: 5), resident: false)
         await #expect(throws: VotingRefusal.notVerified) {
             try await services.budget.vote(for: projects[0], by: visitor, community: community, rateLimiter: services.rateLimiter)

@@ -99,8 +99,7 @@ struct BudgetAPIRoutes {
             let projectID = try BudgetRoutes.id(context, "project")
             do {
                 guard let viewer = context.viewer else { throw VotingRefusal.notSignedIn }
-                let left = try await services.budget.vote(for: projectID, by: viewer, community: community, rateLimiter: services.rateLimiter)
-                let cycleID: Int = try await services.database.query("SELECT cycle_id FROM budget_projects WHERE id = $1", projectID)[0].decode("cycle_id")
+                let (left, cycleID) = try await services.budget.vote(for: projectID, by: viewer, community: community, rateLimiter: services.rateLimiter)
                 struct Cast: Encodable {
                     var votesLeft: Int
                     var receipt: String

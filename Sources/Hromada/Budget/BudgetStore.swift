@@ -8,12 +8,15 @@ public struct BudgetStore: Sendable {
     let workflow: WorkflowStore
     let outbox: Outbox
     let receipts: BallotReceipts
+    /// Online votes that arrive together are cast by one statement in one transaction.
+    let ballotBox: RequestCoalescer<VoteRequest, VoteOutcome>
 
     init(database: PostgresPool, workflow: WorkflowStore, outbox: Outbox, receipts: BallotReceipts) {
         self.database = database
         self.workflow = workflow
         self.outbox = outbox
         self.receipts = receipts
+        self.ballotBox = Self.makeBallotBox(database: database)
     }
 
     /// The module's name in routing rules and the documents' `source_type`.

@@ -93,14 +93,13 @@ extension DemoData {
 
         /// Votes of `voters`, each for the projects `choose` picks, through the voting statement.
         func vote(_ ids: [Int], voters: ArraySlice<Int>, choose: (Int) -> [Int]) async throws {
-            try await services.database.withConnection { session in
-                for voter in voters {
-                    for index in choose(voter) where projects[index].admitted {
-                        _ = try await BudgetStore.cast(ids[index], personID: voter, communityID: community.id, channel: .online,
-                                                        recordedBy: nil, on: session)
-                    }
+            let requests = voters.flatMap { voter in
+                choose(voter).filter { projects[$0].admitted }.map {
+                    VoteRequest(projectID: ids[$0], personID: voter, communityID: community.id, channel: .online)
                 }
             }
+            let outcomes = try await services.database.transaction { session in try await BudgetStore.cast(requests, on: session) }
+            guard outcomes.values.allSatisfy({ $0.refusal == nil }) else { throw AppError(.conflict, detailKey: "budget.refusal.no_votes_left") }
         }
         func preference(_ voter: Int) -> [Int] {
             // Lighting: mostly the school crossing, then the cameras; green: the playground and the square.
