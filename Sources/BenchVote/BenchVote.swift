@@ -18,7 +18,7 @@ struct BenchVote: AsyncParsableCommand {
     @Option(help: "Interleaved rounds; the median of each figure is reported.") var rounds: Int = 3
     @Option(help: "Port for the server under test.") var port: Int = 8092
 
-    static let voters = 16_000
+    static let voters = 25_000
     static let votesPerVoter = 5
     static let projects = 200
     static let tallyBallots = 1_000_000
