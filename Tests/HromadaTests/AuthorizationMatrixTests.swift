@@ -64,6 +64,7 @@ import Testing
         "GET /api/v1/{community}/petitions/{id}/signatures": .everyone, "POST /api/v1/{community}/petitions/{id}/signatures": .verified,
         "GET /{community}/open-data/petitions.json": .everyone, "GET /{community}/open-data/petitions.csv": .everyone,
         "GET /{community}/open-data/signatures.json": .everyone, "GET /{community}/open-data/signatures.csv": .everyone,
+        "GET /media/{id}": .everyone,
         "GET /{community}/budget": .everyone, "GET /{community}/budget/cycles/{cycle}": .everyone,
         "GET /{community}/budget/cycles/{cycle}/projects/new": .signedIn, "POST /{community}/budget/cycles/{cycle}/projects": .verified,
         "GET /{community}/budget/projects/{project}": .everyone, "GET /{community}/budget/projects/{project}/edit": .projectAuthor,

@@ -45,12 +45,19 @@ import Testing
             try await browser.signIn("citizen@khmelnytskyi.demo")
             let newPage = try await browser.get("/khmelnytskyi/budget/cycles/\(cycleID)/projects/new")
             #expect(newPage.status == .ok && newPage.body.contains("item_10"))
-            let submitted = try await browser.post("/khmelnytskyi/budget/cycles/\(cycleID)/projects", form: [
+            let projectForm = [
                 "category": String(category.id), "title": "Ліхтарі на алеї до ліцею №2",
                 "description": "Встановити шість LED-ліхтарів уздовж темної алеї, якою щовечора ходять учні ліцею та мешканці будинків поруч.",
                 "latitude": "49.4196", "longitude": "26.9785",
                 "item_1": "Ліхтар з опорою", "quantity_1": "6", "price_1": "18 500", "item_2": "Кабель, м", "quantity_2": "120,5", "price_2": "95,40",
-            ])
+            ]
+            // A text file named like a photo is refused; the form comes back and nothing is stored.
+            let renamed = try await browser.postMultipart("/khmelnytskyi/budget/cycles/\(cycleID)/projects", form: projectForm,
+                                                          files: [("photos", "alley.jpg", Array("not a picture".utf8))])
+            #expect(renamed.status == .unprocessableContent && renamed.body.contains("field-error"))
+            #expect(try await services.budget.projects(of: cycleID).isEmpty)
+            let submitted = try await browser.postMultipart("/khmelnytskyi/budget/cycles/\(cycleID)/projects", form: projectForm,
+                                                            files: [("photos", "alley.jpg", SampleImages.jpegWithGPS)])
             let projectPath = try #require(submitted.location)
             let projectID = try #require(Int(projectPath.split(separator: "/").last ?? ""))
             var project = try await services.budget.project(projectID, communityID: community.id)
@@ -58,6 +65,11 @@ import Testing
             #expect(project.location == GeoPoint(latitude: 49.4196, longitude: 26.9785))
             let page = try await browser.get(projectPath)
             #expect(page.body.contains("122\u{00A0}495,70"), "the total is shown")
+            // The photo is served without its location.
+            let photoPath = try #require(page.body.range(of: #"/media/[0-9]+"#, options: .regularExpression).map { String(page.body[$0]) })
+            let photo = try await browser.get(photoPath)
+            #expect(photo.headers[.contentType] == "image/jpeg")
+            #expect(!photo.body.contains("GPS") && photo.body.contains("JFIF"))
 
             // The administrator closes submission early: the project is registered with the lighting department.
             try await browser.signIn("admin@khmelnytskyi.demo")

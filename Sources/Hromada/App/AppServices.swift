@@ -25,6 +25,7 @@ public struct AppServices: Sendable {
     public let appeals: AppealStore
     public let petitions: PetitionStore
     public let budget: BudgetStore
+    public let media: MediaStore
     /// Delivers the outbox when SMTP is configured.
     public let mailTransport: (any MailTransport)?
 
@@ -56,7 +57,9 @@ public struct AppServices: Sendable {
         self.petitions = PetitionStore(
             database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,
             logger: logger)
-        self.budget = BudgetStore(database: database, workflow: workflow, outbox: outbox, receipts: BallotReceipts(secretKey: configuration.secretKey))
+        self.media = MediaStore(database: database)
+        self.budget = BudgetStore(database: database, workflow: workflow, outbox: outbox, receipts: BallotReceipts(secretKey: configuration.secretKey),
+                                  media: media)
     }
 
     /// The background job handlers of this process.

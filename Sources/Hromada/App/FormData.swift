@@ -5,6 +5,10 @@ import Hummingbird
 public struct FormData: Sendable {
     public private(set) var values: [String: String] = [:]
 
+    public init(values: [String: String]) {
+        self.values = values
+    }
+
     public init(urlEncoded text: String) {
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

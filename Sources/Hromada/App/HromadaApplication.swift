@@ -30,6 +30,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     PetitionRoutes(services: services).register(on: router)
     ModerationRoutes(services: services).register(on: router)
     PetitionAPIRoutes(services: services).register(on: router)
+    MediaRoutes(services: services).register(on: router)
     BudgetRoutes(services: services).register(on: router)
     BudgetAdminRoutes(services: services).register(on: router)
     BudgetDeskRoutes(services: services).register(on: router)

@@ -3,6 +3,7 @@ import Postgres
 
 /// A news entry of a winning project's implementation.
 public struct ImplementationUpdate: Sendable {
+    public var id: Int
     public var at: Date
     public var authorName: String
     public var status: BudgetImplementationStatus
@@ -26,7 +27,7 @@ extension BudgetStore {
 
     /// Posts implementation news on a winning project and tells its followers.
     public func postUpdate(on projectID: Int, status: BudgetImplementationStatus?, progress: Int?, spent: Int?, text: String,
-                           by viewer: Viewer, community: Community, ip: String?) async throws {
+                           photos: [(format: ImageFormat, bytes: [UInt8])] = [], by viewer: Viewer, community: Community, ip: String?) async throws {
         let project = try await project(projectID, communityID: community.id)
         guard try await canReport(on: project, viewer: viewer) else { throw AppError.forbidden }
         guard project.implementation != nil else { throw AppError(.conflict, detailKey: "budget.error.not_winner") }
@@ -41,11 +42,13 @@ extension BudgetStore {
             try await session.query(
                 "UPDATE budget_projects SET implementation_status = $2, progress = $3, spent = $4, updated_at = now() WHERE id = $1",
                 projectID, status.rawValue, progress, spent)
-            try await session.query(
+            let updateID: Int = try await session.query(
                 """
                 INSERT INTO budget_project_updates (project_id, author_id, implementation_status, progress, spent, text)
-                VALUES ($1, $2, $3, $4, $5, $6)
-                """, projectID, viewer.person.id, status.rawValue, progress, spent, text)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+                """, projectID, viewer.person.id, status.rawValue, progress, spent, text)[0].decode("id")
+            try await media.save(photos, ownerType: Self.updatePhotos, ownerID: updateID, communityID: community.id, uploadedBy: viewer.person.id,
+                                 on: session)
             try await recordEvent(projectID, actorID: viewer.person.id, action: "implementation_\(status.rawValue)", comment: text, on: session)
             try await outbox.broadcast(
                 "budget_project_news", values: ["title": project.title, "url": "/\(community.slug)/budget/projects/\(projectID)"],
@@ -60,11 +63,11 @@ extension BudgetStore {
     public func updates(of projectID: Int) async throws -> [ImplementationUpdate] {
         try await database.query(
             """
-            SELECT u.at, p.full_name, u.implementation_status, u.progress, u.spent, u.text
+            SELECT u.id, u.at, p.full_name, u.implementation_status, u.progress, u.spent, u.text
             FROM budget_project_updates u JOIN people p ON p.id = u.author_id WHERE u.project_id = $1 ORDER BY u.id DESC
             """, projectID
         ).map {
-            ImplementationUpdate(at: try $0.decode("at"), authorName: try $0.decode("full_name"),
+            ImplementationUpdate(id: try $0.decode("id"), at: try $0.decode("at"), authorName: try $0.decode("full_name"),
                                  status: BudgetImplementationStatus(rawValue: try $0.decode("implementation_status")) ?? .planned,
                                  progress: try $0.decode("progress"), spent: try $0.decode("spent"), text: try $0.decode("text"))
         }
@@ -78,6 +81,12 @@ extension BudgetStore {
         } else {
             try await database.query("DELETE FROM budget_followers WHERE project_id = $1 AND person_id = $2", projectID, personID)
         }
+    }
+
+    /// Photos of the project, and of each implementation news entry by its id.
+    public func photos(of projectID: Int, updates: [ImplementationUpdate]) async throws -> (project: [StoredImage], updates: [Int: [StoredImage]]) {
+        (try await media.images(ownerType: Self.sourceType, ownerIDs: [projectID])[projectID] ?? [],
+         try await media.images(ownerType: Self.updatePhotos, ownerIDs: updates.map(\.id)))
     }
 
     public func isFollowing(projectID: Int, personID: Int) async throws -> Bool {

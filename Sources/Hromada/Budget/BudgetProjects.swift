@@ -67,8 +67,8 @@ extension BudgetStore {
     /// Submits a project. The author's right comes first (403), then the project itself (422).
     /// The per-author limit is checked again under a lock on the author, so two submissions at
     /// once cannot both pass it.
-    public func submit(_ draft: ProjectDraft, to cycleID: Int, by author: Viewer, community: Community,
-                       verifications: VerificationStore, ip: String?) async throws -> Int {
+    public func submit(_ draft: ProjectDraft, photos: [(format: ImageFormat, bytes: [UInt8])] = [], to cycleID: Int, by author: Viewer,
+                       community: Community, verifications: VerificationStore, ip: String?) async throws -> Int {
         let cycle = try await cycle(cycleID, communityID: community.id)
         if let refusal = try await submissionRefusal(cycle: cycle, author: author, verifications: verifications) {
             throw AppError(refusal == "budget.refusal.not_submission" ? .conflict : .forbidden, detailKey: refusal)
@@ -93,6 +93,7 @@ extension BudgetStore {
                 draft.location?.latitude, draft.location?.longitude, draft.estimatedCost
             )[0].decode("id", as: Int.self)
             try await writeLines(draft.lines, projectID: id, on: session)
+            try await media.save(photos, ownerType: Self.sourceType, ownerID: id, communityID: community.id, uploadedBy: author.person.id, on: session)
             try await recordEvent(id, actorID: author.person.id, action: "submit", comment: "", on: session)
             try await AuditLog.record(AuditEntry(actorID: author.person.id, communityID: community.id, action: "budget.project_submit",
                                                  objectType: "budget_project", objectID: String(id), summary: draft.title, ip: ip), on: session)
@@ -101,7 +102,9 @@ extension BudgetStore {
     }
 
     /// The author edits their project while submission is open; afterwards it is frozen.
-    public func update(_ projectID: Int, with draft: ProjectDraft, by author: Viewer, community: Community, ip: String?) async throws {
+    /// New photos are added to those already there, up to the limit.
+    public func update(_ projectID: Int, with draft: ProjectDraft, photos: [(format: ImageFormat, bytes: [UInt8])] = [], by author: Viewer,
+                       community: Community, ip: String?) async throws {
         try await database.transaction { session in
             let rows = try await session.query(
                 "SELECT cycle_id, author_id FROM budget_projects WHERE id = $1 AND community_id = $2 FOR UPDATE", projectID, community.id)
@@ -121,8 +124,13 @@ extension BudgetStore {
                 WHERE id = $1
                 """, projectID, categoryID, draft.title, draft.description, draft.location?.latitude, draft.location?.longitude,
                 draft.estimatedCost)
+            guard try await media.count(ownerType: Self.sourceType, ownerID: projectID, on: session) + photos.count <= Self.photosPerProject else {
+                throw AppError(.validation, fieldErrors: ["photos": "media.error.too_many"])
+            }
             try await session.query("DELETE FROM budget_cost_lines WHERE project_id = $1", projectID)
             try await writeLines(draft.lines, projectID: projectID, on: session)
+            try await media.save(photos, ownerType: Self.sourceType, ownerID: projectID, communityID: community.id, uploadedBy: author.person.id,
+                                 on: session)
             try await recordEvent(projectID, actorID: author.person.id, action: "edit", comment: "", on: session)
             try await AuditLog.record(AuditEntry(actorID: author.person.id, communityID: community.id, action: "budget.project_edit",
                                                  objectType: "budget_project", objectID: String(projectID), summary: draft.title, ip: ip),

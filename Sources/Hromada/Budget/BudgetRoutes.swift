@@ -36,11 +36,11 @@ struct BudgetRoutes {
             let viewer = try context.requireViewer()
             let community = try await services.community(context)
             let cycle = try await services.budget.cycle(try Self.id(context, "cycle"), communityID: community.id)
-            let form = try await FormData.from(request)
-            let (draft, errors) = ProjectDraft.from(form)
+            let upload = try await UploadForm.from(request)
+            let form = upload.fields
             do {
-                guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
-                let id = try await services.budget.submit(draft, to: cycle.id, by: viewer, community: community,
+                let (draft, photos) = try Self.draft(upload)
+                let id = try await services.budget.submit(draft, photos: photos, to: cycle.id, by: viewer, community: community,
                                                           verifications: services.verifications, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/budget/projects/\(id)", flash: "budget.submitted")
             } catch let error as AppError where [.validation, .forbidden, .conflict].contains(error.kind) {
@@ -68,11 +68,11 @@ struct BudgetRoutes {
             let community = try await services.community(context)
             let project = try await services.budget.project(try Self.id(context, "project"), communityID: community.id)
             guard project.authorID == viewer.person.id else { throw AppError.forbidden }
-            let form = try await FormData.from(request)
-            let (draft, errors) = ProjectDraft.from(form)
+            let upload = try await UploadForm.from(request)
+            let form = upload.fields
             do {
-                guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
-                try await services.budget.update(project.id, with: draft, by: viewer, community: community, ip: context.clientIP)
+                let (draft, photos) = try Self.draft(upload)
+                try await services.budget.update(project.id, with: draft, photos: photos, by: viewer, community: community, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/budget/projects/\(project.id)", flash: "budget.saved")
             } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
                 let cycle = try await services.budget.cycle(project.cycleID, communityID: community.id)
@@ -108,11 +108,14 @@ struct BudgetRoutes {
             let viewer = try context.requireViewer()
             let community = try await services.community(context)
             let project = try await services.budget.project(try Self.id(context, "project"), communityID: community.id)
-            let form = try await FormData.from(request)
+            let upload = try await UploadForm.from(request)
+            let form = upload.fields
             do {
+                let photos = try MediaStore.images(from: upload.files, field: "photos", limit: BudgetStore.photosPerProject)
                 try await services.budget.postUpdate(
                     on: project.id, status: BudgetImplementationStatus(rawValue: form["status"]), progress: Int(form["progress"]),
-                    spent: Money.hundredths(form["spent"]), text: form.raw("text"), by: viewer, community: community, ip: context.clientIP)
+                    spent: Money.hundredths(form["spent"]), text: form.raw("text"), photos: photos, by: viewer, community: community,
+                    ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/budget/projects/\(project.id)#implementation", flash: "budget.news_posted")
             } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
                 return try await projectPage(request, context, community: community, project: project, form: form, error: error)
@@ -124,6 +127,20 @@ struct BudgetRoutes {
             let cycle = try await services.budget.cycle(try Self.id(context, "cycle"), communityID: community.id)
             return try await resultsPage(request, context, community: community, cycle: cycle)
         }
+    }
+
+    /// The project and its photos from the form; every bad field is named in one validation error.
+    static func draft(_ upload: UploadForm) throws -> (ProjectDraft, [(format: ImageFormat, bytes: [UInt8])]) {
+        let (draft, draftErrors) = ProjectDraft.from(upload.fields)
+        var errors = draftErrors
+        var photos: [(format: ImageFormat, bytes: [UInt8])] = []
+        do {
+            photos = try MediaStore.images(from: upload.files, field: "photos", limit: BudgetStore.photosPerProject)
+        } catch let error as AppError {
+            errors.merge(error.fieldErrors) { first, _ in first }
+        }
+        guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
+        return (draft, photos)
     }
 
     static func id(_ context: AppRequestContext, _ name: String) throws -> Int {
@@ -198,9 +215,13 @@ struct BudgetRoutes {
             if !event.comment.isEmpty { entry["comment"] = event.comment }
             return entry
         }
-        values["updates"] = try await services.budget.updates(of: project.id).map { update -> [String: Any] in
+        let updates = try await services.budget.updates(of: project.id)
+        let photos = try await services.budget.photos(of: project.id, updates: updates)
+        values["photos"] = photos.project.map { ["url": $0.url] }
+        values["updates"] = updates.map { update -> [String: Any] in
             ["at": KyivTime.day(of: update.at).isoString, "author": update.authorName, "status": t.text(update.status.titleKey, language),
-             "progress": update.progress, "spent": view.money(update.spent), "text": update.text]
+             "progress": update.progress, "spent": view.money(update.spent), "text": update.text,
+             "photos": (photos.updates[update.id] ?? []).map { ["url": $0.url] }]
         }
         if let document = try await services.workflow.find(sourceType: BudgetStore.sourceType, sourceID: String(project.id), communityID: community.id) {
             values["document"] = services.documentView(language).values(document, communitySlug: community.slug)

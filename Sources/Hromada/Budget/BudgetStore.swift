@@ -8,11 +8,13 @@ public struct BudgetStore: Sendable {
     let workflow: WorkflowStore
     let outbox: Outbox
     let receipts: BallotReceipts
+    let media: MediaStore
     /// Online votes that arrive together are cast by one statement in one transaction.
     let ballotBox: RequestCoalescer<VoteRequest, VoteOutcome>
 
-    init(database: PostgresPool, workflow: WorkflowStore, outbox: Outbox, receipts: BallotReceipts) {
+    init(database: PostgresPool, workflow: WorkflowStore, outbox: Outbox, receipts: BallotReceipts, media: MediaStore) {
         self.database = database
+        self.media = media
         self.workflow = workflow
         self.outbox = outbox
         self.receipts = receipts
@@ -21,6 +23,9 @@ public struct BudgetStore: Sendable {
 
     /// The module's name in routing rules and the documents' `source_type`.
     public static let sourceType = "budget_project"
+    /// Photos of a project, and of its implementation news.
+    public static let photosPerProject = 5
+    static let updatePhotos = "budget_update"
 
     static let selectCycle = """
         SELECT id, community_id, title, submission_starts_on, review_starts_on, voting_starts_on, results_starts_on,

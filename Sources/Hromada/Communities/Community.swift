@@ -13,7 +13,7 @@ public struct Community: Sendable, Equatable {
     /// Path segments that are routes of their own and so cannot be a community's slug.
     public static let reservedSlugs: Set<String> = [
         "api", "static", "signin", "signup", "signout", "account", "lang", "healthz", "readyz", "metrics",
-        "open311", "ogc", "problems", "admin",
+        "open311", "ogc", "problems", "admin", "media",
     ]
 
     /// Whether `slug` can name a new community.

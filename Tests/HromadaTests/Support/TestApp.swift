@@ -93,6 +93,28 @@ final class Browser: @unchecked Sendable {
             uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: body))
     }
 
+    /// Posts a `multipart/form-data` form with files (field, filename, bytes) and the page's CSRF token.
+    @discardableResult
+    func postMultipart(_ uri: String, form: [String: String], files: [(field: String, filename: String, bytes: [UInt8])]) async throws -> Page {
+        let boundary = "----hromada-test-\(UUID().uuidString)"
+        var body: [UInt8] = []
+        func append(_ text: String) { body += Array(text.utf8) }
+        var fields = form
+        fields["_csrf"] = lastCSRF ?? ""
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        for file in files {
+            append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.filename)\"\r\n")
+            append("Content-Type: application/octet-stream\r\n\r\n")
+            body += file.bytes
+            append("\r\n")
+        }
+        append("--\(boundary)--\r\n")
+        return try await send(uri, method: .post, headers: [.contentType: "multipart/form-data; boundary=\"\(boundary)\""],
+                              body: ByteBuffer(bytes: body))
+    }
+
     enum CSRF {
         case fromLastPage
         case value(String)

@@ -85,12 +85,20 @@ struct SessionMiddleware: RouterMiddleware {
         ![.get, .head, .options].contains(method)
     }
 
-    /// The token from the header, or from the `_csrf` field of a URL-encoded form body.
+    /// The token from the header, or from the `_csrf` field of a URL-encoded or multipart form
+    /// body. The body is kept for the handler to read.
     static func presentedToken(_ request: inout Request) async throws -> String? {
         if let header = request.headers[.xCSRFToken] { return header }
-        guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else { return nil }
-        let body = try await request.collectBody(upTo: 64 * 1024)
-        return FormData(urlEncoded: String(buffer: body)).values[csrfField]
+        let contentType = request.headers[.contentType] ?? ""
+        if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            let body = try await request.collectBody(upTo: 64 * 1024)
+            return FormData(urlEncoded: String(buffer: body)).values[csrfField]
+        }
+        if contentType.lowercased().hasPrefix("multipart/form-data") {
+            let body = try await request.collectBody(upTo: UploadForm.maximumBodyBytes)
+            return try UploadForm.multipart(body, contentType: contentType).fields.values[csrfField]
+        }
+        return nil
     }
 }
 
