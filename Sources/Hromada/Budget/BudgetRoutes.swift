@@ -173,7 +173,7 @@ struct BudgetRoutes {
                 "projects": projects.map { project -> [String: Any] in
                     var values = view.values(project, categories: categories, showCounts: showCounts)
                     if let channel = myVotes[project.id] { values["my_vote"] = services.catalogue.text(channel.titleKey, context.language) }
-                    else if phase == .voting { values["can_vote"] = true }
+                    else if phase == .voting && context.viewer != nil { values["can_vote"] = true }
                     return values
                 },
             ]
@@ -246,7 +246,7 @@ struct BudgetRoutes {
                 ] as [String: Any]
             }
         } else if phase == .voting && project.status == .admitted {
-            values["can_vote"] = true
+            values["sign_in_to_vote"] = true
         }
         values["tile_url"] = services.configuration.tileURL
         var page = Page("budget-project", titleKey: "budget.project", titleText: project.title, community: community, values: values)

@@ -80,8 +80,9 @@ struct BudgetView {
             "chart_height": result.steps.count * barHeight,
             "bars": result.steps.enumerated().map { index, entry -> [String: Any] in
                 [
-                    "y": index * barHeight, "text_y": index * barHeight + 15, "width": max(1, entry.step.votes * 400 / peak),
-                    "label_x": max(1, entry.step.votes * 400 / peak) + 6, "votes": entry.step.votes, "title": entry.title,
+                    "y": index * barHeight, "text_y": index * barHeight + 15, "width": max(1, entry.step.votes * 300 / peak),
+                    "label_x": max(1, entry.step.votes * 300 / peak) + 6, "votes": entry.step.votes, "title": entry.title,
+                    "label": entry.title.count > 60 ? String(entry.title.prefix(59)) + "…" : entry.title,
                     "won": entry.step.outcome == .won,
                 ]
             },
