@@ -26,6 +26,7 @@ public struct AppServices: Sendable {
     public let petitions: PetitionStore
     public let budget: BudgetStore
     public let media: MediaStore
+    public let reports: ReportStore
     /// Delivers the outbox when SMTP is configured.
     public let mailTransport: (any MailTransport)?
 
@@ -52,12 +53,15 @@ public struct AppServices: Sendable {
         self.jobs = JobQueue(database: database)
         self.mailTransport = mailTransport
         self.outbox = Outbox(catalogue: catalogue, jobs: jobs, delivers: mailTransport != nil, publicURL: configuration.publicURL)
-        self.workflow = WorkflowStore(database: database, outbox: outbox, sources: [AppealSource(), PetitionSource(outbox: outbox), BudgetSource()])
+        self.media = MediaStore(database: database)
+        self.workflow = WorkflowStore(
+            database: database, outbox: outbox,
+            sources: [AppealSource(), PetitionSource(outbox: outbox), BudgetSource(), ReportSource(outbox: outbox)])
+        self.reports = ReportStore(database: database, workflow: workflow, outbox: outbox, media: media)
         self.appeals = AppealStore(database: database, workflow: workflow)
         self.petitions = PetitionStore(
             database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,
             logger: logger)
-        self.media = MediaStore(database: database)
         self.budget = BudgetStore(database: database, workflow: workflow, outbox: outbox, receipts: BallotReceipts(secretKey: configuration.secretKey),
                                   media: media)
     }

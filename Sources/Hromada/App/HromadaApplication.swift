@@ -35,6 +35,11 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     BudgetAdminRoutes(services: services).register(on: router)
     BudgetDeskRoutes(services: services).register(on: router)
     BudgetAPIRoutes(services: services).register(on: router)
+    ReportRoutes(services: services).register(on: router)
+    ReportModerationRoutes(services: services).register(on: router)
+    ReportAdminRoutes(services: services).register(on: router)
+    ReportOpenData(services: services).register(on: router)
+    Open311Routes(services: services).register(on: router)
     return router
 }
 

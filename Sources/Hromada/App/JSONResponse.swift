@@ -24,6 +24,13 @@ public enum JSONResponse {
             body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
+    /// A GeoJSON body (`application/geo+json`).
+    public static func geoJSON<T: Encodable>(_ value: T) throws -> Response {
+        var response = try make(value)
+        response.headers[.contentType] = "application/geo+json"
+        return response
+    }
+
     /// Decodes a JSON request body of at most 64 KiB; malformed JSON is a 400 problem.
     public static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         var request = request

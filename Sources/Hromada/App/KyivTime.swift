@@ -17,6 +17,11 @@ public enum KyivTime {
         return CalendarDay(year: parts.year!, month: parts.month!, day: parts.day!)
     }
 
+    /// The instant a day begins in Kyiv.
+    public static func start(of day: CalendarDay) -> Date {
+        calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day)) ?? Date(timeIntervalSince1970: 0)
+    }
+
     /// `2026-11-27 14:05`.
     public static func minute(of date: Date) -> String {
         let parts = calendar.dateComponents([.hour, .minute], from: date)

@@ -102,6 +102,7 @@ public struct DemoData {
         try await loadWorkflow(community: community)
         try await loadPetitions(community: community, passwordHash: passwordHash)
         try await loadBudget(community: community, today: today)
+        try await loadOpenCity(community: community)
         return .loaded
     }
 

@@ -76,10 +76,12 @@ public struct RegistrationRequest: Sendable {
     public var category: String
     public var authorID: Int?
     public var priority: DocumentPriority
+    /// A shorter term than the kind's default, such as an Open City category's target time.
+    public var deadline: DeadlineRule?
 
     public init(
         kind: DocumentKind, sourceType: String, sourceID: String, title: String, category: String = "",
-        authorID: Int? = nil, priority: DocumentPriority = .normal
+        authorID: Int? = nil, priority: DocumentPriority = .normal, deadline: DeadlineRule? = nil
     ) {
         self.kind = kind
         self.sourceType = sourceType
@@ -88,6 +90,7 @@ public struct RegistrationRequest: Sendable {
         self.category = category
         self.authorID = authorID
         self.priority = priority
+        self.deadline = deadline
     }
 }
 
@@ -108,8 +111,12 @@ public protocol DocumentSource: Sendable {
     func receiveAnswer(_ answer: DocumentAnswer, for document: Document, on session: PostgresSession) async throws
     /// The page of the source object, where the public follows the document.
     func path(of document: Document, communitySlug: String) -> String
+    /// Called when an official takes the document up (takes it or is assigned it), in the same
+    /// transaction, so the source can show that work has started.
+    func documentTakenUp(_ document: Document, on session: PostgresSession) async throws
 }
 
 extension DocumentSource {
     public var answerFields: [String] { [] }
+    public func documentTakenUp(_ document: Document, on session: PostgresSession) async throws {}
 }

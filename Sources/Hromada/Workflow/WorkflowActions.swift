@@ -94,8 +94,10 @@ extension WorkflowStore {
             var assigned = document
             assigned.assigneeID = assignee
             try await notifyDepartment(assigned, template: "document_assigned", communitySlug: community.slug, on: session)
+            try await sources[document.sourceType]?.documentTakenUp(assigned, on: session)
         case .take:
             try await session.query("UPDATE documents SET status = $2, assignee_id = $3 WHERE id = $1", document.id, newStatus.rawValue, viewer.person.id)
+            try await sources[document.sourceType]?.documentTakenUp(document, on: session)
         case .comment:
             try require(!request.comment.isEmpty && request.comment.count <= 5000, "comment", "document.error.comment")
         case .giveBack:

@@ -30,7 +30,7 @@ public struct WorkflowStore: Sendable {
         let departmentID = try await route(module: request.sourceType, category: request.category, communityID: communityID, on: session)
         let today = try await Self.today(on: session)
         let calendar = try await calendar(of: communityID, on: session)
-        let dueOn = calendar.dueDate(registeredOn: today, rule: request.kind.defaultDeadline)
+        let dueOn = calendar.dueDate(registeredOn: today, rule: request.deadline ?? request.kind.defaultDeadline)
         let number = try await session.query(
             """
             INSERT INTO journal_counters (community_id, journal, year, last_number) VALUES ($1, $2, $3, 1)

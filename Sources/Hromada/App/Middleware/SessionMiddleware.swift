@@ -45,9 +45,10 @@ struct SessionMiddleware: RouterMiddleware {
             }
         }
 
-        // An API call that carries no session cookie has no ambient authority to abuse.
-        let needsCSRFCheck = !context.authenticatedByBearer
-            && !(path.hasPrefix("/api/") && request.cookies[Self.sessionCookie] == nil)
+        // An API call that carries no session cookie has no ambient authority to abuse (Open311
+        // clients authenticate with their api_key).
+        let isAPI = path.hasPrefix("/api/") || path.hasPrefix("/open311/")
+        let needsCSRFCheck = !context.authenticatedByBearer && !(isAPI && request.cookies[Self.sessionCookie] == nil)
         if needsCSRFCheck {
             let binding: [UInt8]?
             if let viewer = context.viewer {
