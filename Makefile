@@ -11,7 +11,7 @@ PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
 
 export HROMADA_PG_PORT := $(PG_PORT)
 
-.PHONY: run test deps db build build-tests template openapi bench-db bench-sign bench-vote test-crash stop-db clean
+.PHONY: run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map test-crash stop-db clean
 
 # The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
 SECRET_FILE := .run/secret-key
@@ -85,6 +85,16 @@ bench-vote: deps db
 	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_vote"
 	.build/release/bench-vote --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_vote" \
 		--pgbench /usr/lib/postgresql/15/bin/pgbench
+
+# The Open City map over 100,000 reports, against a plain count(*) in the same run.
+bench-map: deps db
+	@command -v wrk >/dev/null || { apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk; }
+	swift build -c release --product hromada
+	swift build -c release --product bench-map
+	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS hromada_bench_map WITH (FORCE)" -c "CREATE DATABASE hromada_bench_map" >/dev/null
+	.build/release/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_map"
+	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_map"
+	.build/release/bench-map --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_map"
 
 # SIGKILL the server and crash PostgreSQL while signing: every acknowledged signature must survive.
 test-crash: deps db

@@ -81,6 +81,14 @@ let package = Package(
             path: "Sources/BenchSign"
         ),
         .executableTarget(
+            name: "bench-map",
+            dependencies: [
+                "BenchSupport", "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/BenchMap"
+        ),
+        .executableTarget(
             name: "bench-vote",
             dependencies: [
                 "Hromada", "BenchSupport",

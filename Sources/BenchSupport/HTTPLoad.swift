@@ -97,6 +97,50 @@ public struct HTTPLoad: Sendable {
         return WrkResult(rate: rate, p50: milliseconds("50%"), p99: milliseconds("99%"), errors: errors)
     }
 
+    public struct LatencyResult: Sendable {
+        public var rate: Double
+        public var p50: Double
+        public var p95: Double
+        public var p99: Double
+    }
+
+    /// GETs `path` with a random bounding box inside Khmelnytskyi whose sides are `boxSpan` times
+    /// the city's (0.11° × 0.07°), and reports the latency percentiles in milliseconds.
+    public func runLatencies(path: String, boxSpan: Double, work: URL) throws -> LatencyResult {
+        let script = work.appendingPathComponent("bbox.lua")
+        try Self.boundingBoxScript.write(to: script, atomically: true, encoding: .utf8)
+        let output = try Self.run(wrk, ["-t2", "-c\(connections)", "-d\(seconds)s", "-s", script.path, "http://127.0.0.1:\(port)", "--", path,
+                                        String(boxSpan)])
+        func value(_ label: String) -> Double {
+            output.split(separator: "\n").first { $0.hasPrefix(label) }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? .nan
+        }
+        return LatencyResult(rate: value("Requests/sec:"), p50: value("P50"), p95: value("P95"), p99: value("P99"))
+    }
+
+    static let boundingBoxScript = """
+        local path, span = "", 1
+        local counter = 0
+        function setup(thread)
+          counter = counter + 1
+          thread:set("seed", counter)
+        end
+        function init(args)
+          path = args[1]
+          span = tonumber(args[2])
+          math.randomseed(os.time() * 100 + (seed or 0))
+        end
+        function request()
+          local w, h = 0.11 * span, 0.07 * span
+          local west = 26.93 + math.random() * (0.11 - w)
+          local south = 49.39 + math.random() * (0.07 - h)
+          return wrk.format("GET", string.format("%s?bbox=%.6f,%.6f,%.6f,%.6f", path, west, south, west + w, south + h))
+        end
+        function done(summary, latency, requests)
+          io.write(string.format("P50 %.3f\nP95 %.3f\nP99 %.3f\n", latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+                                 latency:percentile(99) / 1000))
+        end
+        """
+
     /// Transactions per second of pgbench running `script` (a fixed 400 per client: pgbench's -T
     /// did not always stop on this machine).
     public func pgbenchRate(script text: String, work: URL) throws -> Double {
