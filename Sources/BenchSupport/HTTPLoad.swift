@@ -136,7 +136,7 @@ public struct HTTPLoad: Sendable {
           return wrk.format("GET", string.format("%s?bbox=%.6f,%.6f,%.6f,%.6f", path, west, south, west + w, south + h))
         end
         function done(summary, latency, requests)
-          io.write(string.format("P50 %.3f\nP95 %.3f\nP99 %.3f\n", latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+          io.write(string.format("P50 %.3f\\nP95 %.3f\\nP99 %.3f\\n", latency:percentile(50) / 1000, latency:percentile(95) / 1000,
                                  latency:percentile(99) / 1000))
         end
         """
