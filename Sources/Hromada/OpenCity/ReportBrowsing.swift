@@ -27,7 +27,7 @@ public struct MapPoint: Sendable {
 extension ReportStore {
     public static let pageSize = 25
     /// The most points the map endpoint returns for one view; beyond it the client is told to zoom in.
-    public static let mapLimit = 2_000
+    public static let mapLimit = 1_000
 
     // MARK: - Categories
 
