@@ -57,15 +57,17 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs one parameterised statement and returns its rows. Blocks.
     ///
-    /// The first run of a statement prepares it under a name, later runs only bind and execute,
-    /// so the server parses and plans it once per connection (up to the configured cache size).
+    /// With `.cached` planning the first run of a statement prepares it under a name, later runs
+    /// only bind and execute, so the server parses and plans it once per connection (up to the
+    /// configured cache size). `.eachRun` plans it for the values at hand every time, for a
+    /// statement whose best plan depends on them (a map view that covers a street or the city).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [any PostgresEncodable]) throws -> PostgresResult {
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable], planning: StatementPlanning = .cached) throws -> PostgresResult {
         let types = parameters.map { Oid(type(of: $0).postgresType.rawValue) }
         let texts = parameters.map { $0.postgresText.map { strdup($0) } ?? nil }
         defer { texts.forEach { free($0) } }
         let values = texts.map { $0.map { UnsafePointer($0) } }
-        let statementName = try preparedStatementName(sql: sql, types: types)
+        let statementName = planning == .cached ? try preparedStatementName(sql: sql, types: types) : nil
         let result = types.withUnsafeBufferPointer { typeBuffer in
             values.withUnsafeBufferPointer { valueBuffer in
                 if let statementName {
@@ -76,6 +78,12 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
         return try consume(result)
+    }
+
+    /// How a statement is planned: once per connection, or for each run's values.
+    public enum StatementPlanning: Sendable {
+        case cached
+        case eachRun
     }
 
     /// The name of the statement prepared for `sql`, preparing it now if needed; `nil` once the

@@ -82,8 +82,9 @@ public final class PostgresPool: Sendable {
 
     /// Runs one statement on any free connection.
     @discardableResult
-    public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresResult {
-        try await withConnection { try await $0.query(sql, parameters: parameters) }
+    public func query(_ sql: String, parameters: [any PostgresEncodable],
+                      planning: PostgresConnection.StatementPlanning = .cached) async throws -> PostgresResult {
+        try await withConnection { try await $0.query(sql, parameters: parameters, planning: planning) }
     }
 
     /// Closes idle connections and fails waiting callers. Connections lent out close when returned.
@@ -245,9 +246,10 @@ public struct PostgresSession: Sendable {
 
     /// Runs one parameterised statement.
     @discardableResult
-    public func query(_ sql: String, parameters: [any PostgresEncodable]) async throws -> PostgresResult {
+    public func query(_ sql: String, parameters: [any PostgresEncodable],
+                      planning: PostgresConnection.StatementPlanning = .cached) async throws -> PostgresResult {
         let connection = self.connection
-        return try await threadPool.runIfActive { try connection.query(sql, parameters) }
+        return try await threadPool.runIfActive { try connection.query(sql, parameters, planning: planning) }
     }
 
     /// Runs parameterless SQL that may hold several statements (a migration file).

@@ -27,6 +27,20 @@ import Testing
         #expect(statistics.waiting == 0)
     }
 
+    @Test func statementsPlannedForEachRunAreNotPrepared() async throws {
+        let pool = try await TestDatabase.shared.pool(for: "pool_planning", size: 1)
+        let sql = "SELECT $1::int + 1 AS next"
+        let rows = try await pool.query(sql, parameters: [41], planning: .eachRun)
+        #expect(try rows[0].decode("next", as: Int.self) == 42)
+        let prepared: Int = try await pool.query(
+            "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1", sql)[0].decode("n")
+        #expect(prepared == 0)
+        _ = try await pool.query(sql, parameters: [1])
+        let preparedAfter: Int = try await pool.query(
+            "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1", sql)[0].decode("n")
+        #expect(preparedAfter == 1, "the default still prepares once per connection")
+    }
+
     @Test func waitingCallersTimeOut() async throws {
         let base = try await TestDatabase.shared.pool(for: "pool_timeout", size: 1)
         let pool = PostgresPool(configuration: base.configuration, size: 1, waitTimeout: .milliseconds(200))

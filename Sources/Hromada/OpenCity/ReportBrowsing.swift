@@ -114,7 +114,7 @@ extension ReportStore {
         let n = parameters.count
         let reports = try await database.query(
             Self.select + " WHERE \(condition) ORDER BY r.created_at DESC, r.id DESC LIMIT $\(n + 1) OFFSET $\(n + 2)",
-            parameters: parameters + [pageSize, max(0, page - 1) * pageSize]
+            parameters: parameters + [pageSize, max(0, page - 1) * pageSize], planning: .eachRun
         ).map(Self.report)
         let total: Int = try await database.query("SELECT count(*)::int AS n FROM reports r WHERE \(condition)", parameters: parameters)[0]
             .decode("n")
@@ -128,7 +128,7 @@ extension ReportStore {
             """
             SELECT r.id, ST_Y(r.location) AS latitude, ST_X(r.location) AS longitude, r.category_id, r.status FROM reports r
             WHERE \(condition) ORDER BY r.created_at DESC LIMIT $\(parameters.count + 1)
-            """, parameters: parameters + [Self.mapLimit + 1])
+            """, parameters: parameters + [Self.mapLimit + 1], planning: .eachRun)
         let points = try rows.prefix(Self.mapLimit).map {
             MapPoint(id: try $0.decode("id"), latitude: try $0.decode("latitude"), longitude: try $0.decode("longitude"),
                      categoryID: try $0.decode("category_id"), status: ReportStatus(rawValue: try $0.decode("status")) ?? .new)
