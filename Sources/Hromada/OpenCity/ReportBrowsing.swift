@@ -28,6 +28,8 @@ extension ReportStore {
     public static let pageSize = 25
     /// The most points the map endpoint returns for one view; beyond it the client is told to zoom in.
     public static let mapLimit = 1_000
+    /// Fewer reports than this in view are fetched through the spatial index.
+    static let sparseView = 5_000
 
     // MARK: - Categories
 
@@ -122,12 +124,21 @@ extension ReportStore {
     }
 
     /// The points of a map view, newest first, at most ``mapLimit``; `truncated` when more match.
+    ///
+    /// A view of a few streets holds few reports: they are found through the spatial index and
+    /// sorted. A view of the city holds most of them: walking the newest first and keeping those
+    /// in view finds a page sooner. A bounded count through the spatial index tells which it is.
     public func mapPoints(_ filter: ReportFilter, communityID: Int) async throws -> (points: [MapPoint], truncated: Bool) {
         let (condition, parameters) = Self.condition(filter, communityID: communityID)
+        let inView: Int = try await database.query(
+            "SELECT count(*)::int AS n FROM (SELECT 1 FROM reports r WHERE \(condition) LIMIT \(Self.sparseView)) sample",
+            parameters: parameters, planning: .eachRun)[0].decode("n")
+        // Sorting on an expression keeps the planner off the date index when the view is sparse.
+        let order = inView < Self.sparseView ? "r.created_at + interval '0 seconds' DESC" : "r.created_at DESC"
         let rows = try await database.query(
             """
             SELECT r.id, ST_Y(r.location) AS latitude, ST_X(r.location) AS longitude, r.category_id, r.status FROM reports r
-            WHERE \(condition) ORDER BY r.created_at DESC LIMIT $\(parameters.count + 1)
+            WHERE \(condition) ORDER BY \(order) LIMIT $\(parameters.count + 1)
             """, parameters: parameters + [Self.mapLimit + 1], planning: .eachRun)
         let points = try rows.prefix(Self.mapLimit).map {
             MapPoint(id: try $0.decode("id"), latitude: try $0.decode("latitude"), longitude: try $0.decode("longitude"),
