@@ -11,7 +11,7 @@ struct BenchMap: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL of a scratch database with the demo data loaded.") var databaseURL: String
     @Option(help: "The release build of hromada.") var hromada: String = ".build/release/hromada"
     @Option(help: "Path of wrk.") var wrk: String = "wrk"
-    @Option(help: "HTTP connections.") var connections: Int = 8
+    @Option(help: "HTTP connections of the loaded measurement (the other uses two: two people panning at once).") var connections: Int = 8
     @Option(help: "Seconds per measurement.") var seconds: Int = 5
     @Option(help: "Port for the server under test.") var port: Int = 8093
     @Option(help: "Reports to seed.") var reports: Int = 100_000
@@ -29,12 +29,16 @@ struct BenchMap: AsyncParsableCommand {
         defer { server.terminate(); server.waitUntilExit() }
         try await load.waitUntilReady()
 
-        print("\ncase                            requests/s   p50 ms   p95 ms   p99 ms   features")
+        print("\nview                        connections   requests/s   p50 ms   p95 ms   p99 ms   features")
         for (name, span) in [("city (0.11° × 0.07°)", 1.0), ("district (0.02° × 0.013°)", 0.18), ("streets (0.005° × 0.003°)", 0.045)] {
-            let result = try load.runLatencies(path: "/khmelnytskyi/reports.geojson", boxSpan: span, work: work)
             let features = try featureCount(span: span)
-            print(String(format: "%-31@ %10.0f %8.2f %8.2f %8.2f   %@", name as NSString, result.rate, result.p50, result.p95, result.p99,
-                         features as NSString))
+            for clients in [2, connections] {
+                var measured = load
+                measured.connections = clients
+                let result = try measured.runLatencies(path: "/khmelnytskyi/reports.geojson", boxSpan: span, work: work)
+                print(String(format: "%-27@ %11d %12.0f %8.2f %8.2f %8.2f   %@", name as NSString, clients, result.rate, result.p50, result.p95,
+                             result.p99, features as NSString))
+            }
         }
         let baseline = try await countBaseline(pool)
         print(String(format: "baseline SELECT count(*) of %d reports through the driver: p50 %.2f ms, p95 %.2f ms", baseline.count, baseline.p50, baseline.p95))
