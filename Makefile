@@ -65,47 +65,39 @@ bench-db: deps db
 		--pgbench /usr/lib/postgresql/15/bin/pgbench
 
 # Signing over HTTP with wrk (spread over 100 petitions, then all on one) against pgbench's INSERT.
-bench-sign: deps db
+# A release build of hromada and of the bench command $(1), and a scratch database $(2) with the
+# demo data; $(3) is then the database's URL.
+define scratch_setup
 	@command -v wrk >/dev/null || { apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk; }
 	swift build -c release --product hromada
-	swift build -c release --product bench-sign
-	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS hromada_bench_sign WITH (FORCE)" -c "CREATE DATABASE hromada_bench_sign" >/dev/null
-	.build/release/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_sign"
-	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_sign"
-	.build/release/bench-sign --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_sign" \
-		--pgbench /usr/lib/postgresql/15/bin/pgbench
+	swift build -c release --product $(1)
+	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS $(2) WITH (FORCE)" -c "CREATE DATABASE $(2)" >/dev/null
+	.build/release/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/$(2)"
+	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/$(2)"
+endef
+scratch_url = postgres://postgres@127.0.0.1:$(PG_PORT)/$(1)
+PGBENCH := /usr/lib/postgresql/15/bin/pgbench
+
+bench-sign: deps db
+	$(call scratch_setup,bench-sign,hromada_bench_sign)
+	.build/release/bench-sign --database-url "$(call scratch_url,hromada_bench_sign)" --pgbench $(PGBENCH)
 
 # Budget votes over HTTP against pgbench's INSERT of the vote row, then the tally of a million ballots.
 bench-vote: deps db
-	@command -v wrk >/dev/null || { apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk; }
-	swift build -c release --product hromada
-	swift build -c release --product bench-vote
-	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS hromada_bench_vote WITH (FORCE)" -c "CREATE DATABASE hromada_bench_vote" >/dev/null
-	.build/release/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_vote"
-	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_vote"
-	.build/release/bench-vote --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_vote" \
-		--pgbench /usr/lib/postgresql/15/bin/pgbench
+	$(call scratch_setup,bench-vote,hromada_bench_vote)
+	.build/release/bench-vote --database-url "$(call scratch_url,hromada_bench_vote)" --pgbench $(PGBENCH)
 
 # The Open City map over 100,000 reports, against a plain count(*) in the same run.
 bench-map: deps db
-	@command -v wrk >/dev/null || { apt-get install -y -qq wrk || sudo apt-get install -y -qq wrk; }
-	swift build -c release --product hromada
-	swift build -c release --product bench-map
-	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS hromada_bench_map WITH (FORCE)" -c "CREATE DATABASE hromada_bench_map" >/dev/null
-	.build/release/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_map"
-	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_map"
-	.build/release/bench-map --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_bench_map"
+	$(call scratch_setup,bench-map,hromada_bench_map)
+	.build/release/bench-map --database-url "$(call scratch_url,hromada_bench_map)" --connections 8
 
 # SIGKILL the server and crash PostgreSQL while signing: every acknowledged signature must survive.
 test-crash: deps db
-	swift build -c release --product hromada
-	swift build -c release --product bench-sign
-	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS hromada_crash WITH (FORCE)" -c "CREATE DATABASE hromada_crash" >/dev/null
-	.build/release/hromada migrate --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_crash"
-	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_crash"
+	$(call scratch_setup,bench-sign,hromada_crash)
 	@mkdir -p .run/crash
-	.build/release/bench-sign --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_crash" --prepare-only .run/crash
-	python3 scripts/crash-signing.py "postgres://postgres@127.0.0.1:$(PG_PORT)/hromada_crash" .build/release/hromada \
+	.build/release/bench-sign --database-url "$(call scratch_url,hromada_crash)" --prepare-only .run/crash
+	python3 scripts/crash-signing.py "$(call scratch_url,hromada_crash)" .build/release/hromada \
 		.run/crash/spread.pairs /usr/lib/postgresql/15/bin/psql
 
 stop-db:

@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "BenchSupport",
-            dependencies: ["Hromada", "Postgres"],
+            dependencies: ["Hromada", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/BenchSupport"
         ),
         .executableTarget(

@@ -8,23 +8,17 @@ import Postgres
 /// in the same run.
 @main
 struct BenchMap: AsyncParsableCommand {
-    @Option(help: "PostgreSQL URL of a scratch database with the demo data loaded.") var databaseURL: String
-    @Option(help: "The release build of hromada.") var hromada: String = ".build/release/hromada"
-    @Option(help: "Path of wrk.") var wrk: String = "wrk"
-    @Option(help: "HTTP connections of the loaded measurement (the other uses two: two people panning at once).") var connections: Int = 8
-    @Option(help: "Seconds per measurement.") var seconds: Int = 5
-    @Option(help: "Port for the server under test.") var port: Int = 8093
+    @OptionGroup var options: LoadOptions
     @Option(help: "Reports to seed.") var reports: Int = 100_000
 
     func run() async throws {
-        let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), size: 2)
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 2)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-map-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         print("Seeding \(reports) reports over Khmelnytskyi…")
         try await seed(pool)
 
-        let load = HTTPLoad(databaseURL: databaseURL, hromada: hromada, wrk: wrk, pgbench: "pgbench", connections: connections,
-                            seconds: seconds, rounds: 1, port: port)
+        let load = options.load
         let server = try load.startServer()
         defer { server.terminate(); server.waitUntilExit() }
         try await load.waitUntilReady()
@@ -32,7 +26,7 @@ struct BenchMap: AsyncParsableCommand {
         print("\nview                        connections   requests/s   p50 ms   p95 ms   p99 ms   features")
         for (name, span) in [("city (0.11° × 0.07°)", 1.0), ("district (0.02° × 0.013°)", 0.18), ("streets (0.005° × 0.003°)", 0.045)] {
             let features = try featureCount(span: span)
-            for clients in [2, connections] {
+            for clients in [2, options.connections] {
                 var measured = load
                 measured.connections = clients
                 let result = try measured.runLatencies(path: "/khmelnytskyi/reports.geojson", boxSpan: span, work: work)
@@ -65,7 +59,7 @@ struct BenchMap: AsyncParsableCommand {
 
     func featureCount(span: Double) throws -> String {
         let box = "\(26.93 + 0.055 - 0.055 * span),\(49.39 + 0.035 - 0.035 * span),\(26.93 + 0.055 + 0.055 * span),\(49.39 + 0.035 + 0.035 * span)"
-        let body = try HTTPLoad.run("curl", ["-sf", "http://127.0.0.1:\(port)/khmelnytskyi/reports.geojson?bbox=\(box)"])
+        let body = try HTTPLoad.run("curl", ["-sf", "http://127.0.0.1:\(options.port)/khmelnytskyi/reports.geojson?bbox=\(box)"])
         let count = body.components(separatedBy: #""type":"Feature""#).count - 1
         return body.contains(#""truncated":true"#) ? "\(count) (more: zoom in)" : String(count)
     }

@@ -8,14 +8,7 @@ import Postgres
 /// against pgbench inserting the same row shape into the same server in the same run.
 @main
 struct BenchSign: AsyncParsableCommand {
-    @Option(help: "PostgreSQL URL of a scratch database with the demo data loaded.") var databaseURL: String
-    @Option(help: "The release build of hromada.") var hromada: String = ".build/release/hromada"
-    @Option(help: "Path of wrk.") var wrk: String = "wrk"
-    @Option(help: "Path of pgbench.") var pgbench: String = "pgbench"
-    @Option(help: "HTTP connections (and pgbench clients).") var connections: Int = 64
-    @Option(help: "Seconds per measurement.") var seconds: Int = 5
-    @Option(help: "Interleaved rounds; the median of each figure is reported.") var rounds: Int = 3
-    @Option(help: "Port for the server under test.") var port: Int = 8091
+    @OptionGroup var options: LoadOptions
     @Option(help: "Only prepare the data and write the (token, petition) pairs to this folder.") var prepareOnly: String?
 
     static let spreadSigners = 3_200
@@ -23,7 +16,7 @@ struct BenchSign: AsyncParsableCommand {
     static let singleSigners = 70_000
 
     func run() async throws {
-        let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), size: 4)
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 4)
         let work = prepareOnly.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-sign-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -35,18 +28,17 @@ struct BenchSign: AsyncParsableCommand {
             return
         }
 
-        let load = HTTPLoad(databaseURL: databaseURL, hromada: hromada, wrk: wrk, pgbench: pgbench, connections: connections,
-                            seconds: seconds, rounds: rounds, port: port)
+        let load = options.load
         let server = try load.startServer()
         defer { server.terminate(); server.waitUntilExit() }
         try await load.waitUntilReady()
         let path = "/api/v1/khmelnytskyi/petitions/%s/signatures"
 
-        print("\nSigning over HTTP: \(connections) connections, \(seconds) s each, \(rounds) interleaved rounds (POST /api/v1/khmelnytskyi/petitions/{id}/signatures)")
+        print("\nSigning over HTTP: \(options.connections) connections, \(options.seconds) s each, \(options.rounds) interleaved rounds (POST /api/v1/khmelnytskyi/petitions/{id}/signatures)")
         var spreadRuns: [HTTPLoad.WrkResult] = []
         var singleRuns: [HTTPLoad.WrkResult] = []
         var references: [Double] = []
-        for _ in 0..<rounds {
+        for _ in 0..<options.rounds {
             spreadRuns.append(try load.runWrk(pairs: spread, round: spreadRuns.count, pathTemplate: path, work: work))
             singleRuns.append(try load.runWrk(pairs: single, round: singleRuns.count, pathTemplate: path, work: work))
             try await pool.query("DROP TABLE IF EXISTS bench_signature_rows")
@@ -64,7 +56,7 @@ struct BenchSign: AsyncParsableCommand {
         for (name, result) in [("spread (100)", spreadResult), ("one petition", singleResult)] {
             print(String(format: "%-20@ %12.0f %8.2f %8.2f %9d %10.2f", name as NSString, result.rate, result.p50, result.p99, result.errors, result.rate / reference))
         }
-        print(String(format: "pgbench INSERT      %12.0f  (same row shape, %d clients × 400, median)", reference, connections))
+        print(String(format: "pgbench INSERT      %12.0f  (same row shape, %d clients × 400, median)", reference, options.connections))
         print("signature rows stored: \(rows)")
         await pool.shutdown()
     }

@@ -9,14 +9,7 @@ import Postgres
 /// the same server in the same run; then the tally of a million ballots.
 @main
 struct BenchVote: AsyncParsableCommand {
-    @Option(help: "PostgreSQL URL of a scratch database with the demo data loaded.") var databaseURL: String
-    @Option(help: "The release build of hromada.") var hromada: String = ".build/release/hromada"
-    @Option(help: "Path of wrk.") var wrk: String = "wrk"
-    @Option(help: "Path of pgbench.") var pgbench: String = "pgbench"
-    @Option(help: "HTTP connections (and pgbench clients).") var connections: Int = 64
-    @Option(help: "Seconds per measurement.") var seconds: Int = 5
-    @Option(help: "Interleaved rounds; the median of each figure is reported.") var rounds: Int = 3
-    @Option(help: "Port for the server under test.") var port: Int = 8092
+    @OptionGroup var options: LoadOptions
 
     static let voters = 25_000
     static let votesPerVoter = 5
@@ -24,22 +17,21 @@ struct BenchVote: AsyncParsableCommand {
     static let tallyBallots = 1_000_000
 
     func run() async throws {
-        let pool = PostgresPool(configuration: PostgresConfiguration(url: databaseURL), size: 4)
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 4)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-vote-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         print("Preparing \(Self.voters) verified voters with API tokens and a cycle with \(Self.projects) admitted projects…")
         let pairs = try await prepare(pool, into: work)
 
-        let load = HTTPLoad(databaseURL: databaseURL, hromada: hromada, wrk: wrk, pgbench: pgbench, connections: connections,
-                            seconds: seconds, rounds: rounds, port: port)
+        let load = options.load
         let server = try load.startServer()
         defer { server.terminate(); server.waitUntilExit() }
         try await load.waitUntilReady()
 
-        print("\nVoting over HTTP: \(connections) connections, \(seconds) s each, \(rounds) interleaved rounds (POST /api/v1/khmelnytskyi/budget/projects/{id}/votes)")
+        print("\nVoting over HTTP: \(options.connections) connections, \(options.seconds) s each, \(options.rounds) interleaved rounds (POST /api/v1/khmelnytskyi/budget/projects/{id}/votes)")
         var runs: [HTTPLoad.WrkResult] = []
         var references: [Double] = []
-        for _ in 0..<rounds {
+        for _ in 0..<options.rounds {
             runs.append(try load.runWrk(pairs: pairs, round: runs.count, pathTemplate: "/api/v1/khmelnytskyi/budget/projects/%s/votes", work: work))
             try await pool.query("DROP TABLE IF EXISTS bench_vote_rows")
             try await pool.query("CREATE TABLE bench_vote_rows (LIKE budget_votes INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
@@ -56,7 +48,7 @@ struct BenchVote: AsyncParsableCommand {
             """, Self.votesPerVoter)[0].decode("n")
         print("\ncase                 votes/s   p50 ms   p99 ms   non-2xx   ratio to pgbench")
         print(String(format: "vote over HTTP  %12.0f %8.2f %8.2f %9d %10.2f", result.rate, result.p50, result.p99, result.errors, result.rate / reference))
-        print(String(format: "pgbench INSERT  %12.0f  (the vote row, %d clients × 400, median)", reference, connections))
+        print(String(format: "pgbench INSERT  %12.0f  (the vote row, %d clients × 400, median)", reference, options.connections))
         print("vote rows stored: \(stored); voters over their limit: \(overLimit)")
         await pool.shutdown()
 

@@ -27,7 +27,7 @@ extension BudgetStore {
 
     /// Posts implementation news on a winning project and tells its followers.
     public func postUpdate(on projectID: Int, status: BudgetImplementationStatus?, progress: Int?, spent: Int?, text: String,
-                           photos: [(format: ImageFormat, bytes: [UInt8])] = [], by viewer: Viewer, community: Community, ip: String?) async throws {
+                           photos: [CleanedImage] = [], by viewer: Viewer, community: Community, ip: String?) async throws {
         let project = try await project(projectID, communityID: community.id)
         guard try await canReport(on: project, viewer: viewer) else { throw AppError.forbidden }
         guard project.implementation != nil else { throw AppError(.conflict, detailKey: "budget.error.not_winner") }

@@ -56,13 +56,18 @@ public struct GeoPoint: Sendable, Equatable, Codable {
         self.longitude = longitude
     }
 
-    /// Parses the two form fields; both empty is no point, anything else must be valid degrees.
-    public static func parse(latitude: String, longitude: String) -> Result<GeoPoint?, AppError> {
-        if latitude.isEmpty && longitude.isEmpty { return .success(nil) }
+    /// Reads the form's `latitude` and `longitude`: both empty is no point; anything else must be
+    /// valid degrees, or `errors["location"]` says so.
+    public static func from(_ form: FormData, errors: inout [String: String]) -> GeoPoint? {
+        let latitude = form["latitude"], longitude = form["longitude"]
+        if latitude.isEmpty && longitude.isEmpty { return nil }
         guard let lat = Double(latitude.replacingOccurrences(of: ",", with: ".")), (-90...90).contains(lat),
               let lon = Double(longitude.replacingOccurrences(of: ",", with: ".")), (-180...180).contains(lon)
-        else { return .failure(AppError(.validation, fieldErrors: ["location": "budget.error.location"])) }
-        return .success(GeoPoint(latitude: lat, longitude: lon))
+        else {
+            errors["location"] = "budget.error.location"
+            return nil
+        }
+        return GeoPoint(latitude: lat, longitude: lon)
     }
 }
 
@@ -148,11 +153,7 @@ public struct ProjectDraft: Sendable {
             }
             lines.append(CostLine(item: item, quantityHundredths: q, unitPrice: p))
         }
-        var location: GeoPoint?
-        switch GeoPoint.parse(latitude: form["latitude"], longitude: form["longitude"]) {
-        case .success(let point): location = point
-        case .failure(let error): errors.merge(error.fieldErrors) { $1 }
-        }
+        let location = GeoPoint.from(form, errors: &errors)
         let draft = ProjectDraft(categoryID: Int(form["category"]), title: form["title"], description: form.raw("description")
             .trimmingCharacters(in: .whitespacesAndNewlines), location: location, lines: lines)
         return (draft, errors)

@@ -67,7 +67,7 @@ extension BudgetStore {
     /// Submits a project. The author's right comes first (403), then the project itself (422).
     /// The per-author limit is checked again under a lock on the author, so two submissions at
     /// once cannot both pass it.
-    public func submit(_ draft: ProjectDraft, photos: [(format: ImageFormat, bytes: [UInt8])] = [], to cycleID: Int, by author: Viewer,
+    public func submit(_ draft: ProjectDraft, photos: [CleanedImage] = [], to cycleID: Int, by author: Viewer,
                        community: Community, verifications: VerificationStore, ip: String?) async throws -> Int {
         let cycle = try await cycle(cycleID, communityID: community.id)
         if let refusal = try await submissionRefusal(cycle: cycle, author: author, verifications: verifications) {
@@ -103,7 +103,7 @@ extension BudgetStore {
 
     /// The author edits their project while submission is open; afterwards it is frozen.
     /// New photos are added to those already there, up to the limit.
-    public func update(_ projectID: Int, with draft: ProjectDraft, photos: [(format: ImageFormat, bytes: [UInt8])] = [], by author: Viewer,
+    public func update(_ projectID: Int, with draft: ProjectDraft, photos: [CleanedImage] = [], by author: Viewer,
                        community: Community, ip: String?) async throws {
         try await database.transaction { session in
             let rows = try await session.query(

@@ -130,15 +130,11 @@ struct BudgetRoutes {
     }
 
     /// The project and its photos from the form; every bad field is named in one validation error.
-    static func draft(_ upload: UploadForm) throws -> (ProjectDraft, [(format: ImageFormat, bytes: [UInt8])]) {
-        let (draft, draftErrors) = ProjectDraft.from(upload.fields)
-        var errors = draftErrors
-        var photos: [(format: ImageFormat, bytes: [UInt8])] = []
-        do {
-            photos = try MediaStore.images(from: upload.files, field: "photos", limit: BudgetStore.photosPerProject)
-        } catch let error as AppError {
-            errors.merge(error.fieldErrors) { first, _ in first }
-        }
+    static func draft(_ upload: UploadForm) throws -> (ProjectDraft, [CleanedImage]) {
+        let parsed = ProjectDraft.from(upload.fields)
+        var errors = parsed.errors
+        let draft = parsed.draft
+        let photos = MediaStore.photos(in: upload, limit: BudgetStore.photosPerProject, errors: &errors)
         guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
         return (draft, photos)
     }

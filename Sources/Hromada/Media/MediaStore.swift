@@ -1,6 +1,9 @@
 import Foundation
 import Postgres
 
+/// An uploaded image that passed ``ImageSanitizer``.
+public typealias CleanedImage = (format: ImageFormat, bytes: [UInt8])
+
 /// A stored photo, without its bytes.
 public struct StoredImage: Sendable, Equatable {
     public var id: Int
@@ -15,9 +18,22 @@ public struct MediaStore: Sendable {
 
     public static let maximumBytes = 10 * 1024 * 1024
 
+    /// The form's `photos`, checked and cleaned; a problem is added to `errors` under `photos`, so
+    /// a form reports it together with its other fields.
+    public static func photos(in upload: UploadForm, limit: Int, errors: inout [String: String]) -> [CleanedImage] {
+        do {
+            return try images(from: upload.files, field: "photos", limit: limit)
+        } catch let error as AppError {
+            errors.merge(error.fieldErrors) { first, _ in first }
+        } catch {
+            errors["photos"] = "media.error.not_an_image"
+        }
+        return []
+    }
+
     /// Checks uploaded files: each a JPEG, PNG or WebP of at most 10 MB, at most `limit` of them.
     /// Returns the cleaned images, or a validation error naming `field`.
-    public static func images(from files: [UploadedFile], field: String, limit: Int) throws -> [(format: ImageFormat, bytes: [UInt8])] {
+    public static func images(from files: [UploadedFile], field: String, limit: Int) throws -> [CleanedImage] {
         let chosen = files.filter { $0.field == field }
         guard chosen.count <= limit else { throw AppError(.validation, fieldErrors: [field: "media.error.too_many"]) }
         return try chosen.map { file in
@@ -31,7 +47,7 @@ public struct MediaStore: Sendable {
     }
 
     /// Stores cleaned images for an object, in the caller's transaction.
-    public func save(_ images: [(format: ImageFormat, bytes: [UInt8])], ownerType: String, ownerID: Int, communityID: Int,
+    public func save(_ images: [CleanedImage], ownerType: String, ownerID: Int, communityID: Int,
                      uploadedBy: Int?, on session: PostgresSession) async throws {
         for image in images {
             try await session.query(

@@ -100,24 +100,15 @@ struct ReportRoutes {
     }
 
     /// The report and its photos from the form; every bad field is named in one validation error.
-    static func draft(_ upload: UploadForm) throws -> (ReportDraft, [(format: ImageFormat, bytes: [UInt8])]) {
+    static func draft(_ upload: UploadForm) throws -> (ReportDraft, [CleanedImage]) {
         let form = upload.fields
         var errors: [String: String] = [:]
-        var location: GeoPoint?
-        switch GeoPoint.parse(latitude: form["latitude"], longitude: form["longitude"]) {
-        case .success(let point): location = point
-        case .failure(let error): errors.merge(error.fieldErrors) { $1 }
-        }
+        let location = GeoPoint.from(form, errors: &errors)
         let attributes = form.values.filter { $0.key.hasPrefix("attribute_") && !$0.value.isEmpty }
             .reduce(into: [String: String]()) { $0[String($1.key.dropFirst(10))] = $1.value.trimmingCharacters(in: .whitespaces) }
         let draft = ReportDraft(categoryID: Int(form["category"]), location: location, address: form["address"],
                                 description: form.raw("description").trimmingCharacters(in: .whitespacesAndNewlines), attributes: attributes)
-        var photos: [(format: ImageFormat, bytes: [UInt8])] = []
-        do {
-            photos = try MediaStore.images(from: upload.files, field: "photos", limit: ReportStore.photosPerReport)
-        } catch let error as AppError {
-            errors.merge(error.fieldErrors) { first, _ in first }
-        }
+        let photos = MediaStore.photos(in: upload, limit: ReportStore.photosPerReport, errors: &errors)
         guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
         return (draft, photos)
     }

@@ -68,7 +68,7 @@ public struct ReportStore: Sendable {
     }
 
     /// Files a report after checking it; the photos are already cleaned. Returns the new id.
-    public func file(_ draft: ReportDraft, photos: [(format: ImageFormat, bytes: [UInt8])] = [], by reporter: Reporter, community: Community,
+    public func file(_ draft: ReportDraft, photos: [CleanedImage] = [], by reporter: Reporter, community: Community,
                      ip: String?) async throws -> Int {
         let errors = draft.errors(categories: try await categories(of: community.id))
         guard errors.isEmpty, let categoryID = draft.categoryID, let location = draft.location else {

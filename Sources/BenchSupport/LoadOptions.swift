@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The options every `bench-*` command takes: where the scratch database and the tools are, and
+/// how hard and how long to load the server.
+public struct LoadOptions: ParsableArguments {
+    @Option(help: "PostgreSQL URL of a scratch database with the demo data loaded.") public var databaseURL: String
+    @Option(help: "The release build of hromada.") public var hromada: String = ".build/release/hromada"
+    @Option(help: "Path of wrk.") public var wrk: String = "wrk"
+    @Option(help: "Path of pgbench.") public var pgbench: String = "pgbench"
+    @Option(help: "HTTP connections (and pgbench clients).") public var connections: Int = 64
+    @Option(help: "Seconds per measurement.") public var seconds: Int = 5
+    @Option(help: "Interleaved rounds; the median of each figure is reported.") public var rounds: Int = 3
+    @Option(help: "Port for the server under test.") public var port: Int = 8091
+
+    public init() {}
+
+    public var load: HTTPLoad {
+        HTTPLoad(databaseURL: databaseURL, hromada: hromada, wrk: wrk, pgbench: pgbench, connections: connections, seconds: seconds,
+                 rounds: rounds, port: port)
+    }
+}
