@@ -27,6 +27,7 @@ public struct AppServices: Sendable {
     public let budget: BudgetStore
     public let media: MediaStore
     public let reports: ReportStore
+    public let consultations: ConsultationStore
     /// Delivers the outbox when SMTP is configured.
     public let mailTransport: (any MailTransport)?
 
@@ -56,8 +57,9 @@ public struct AppServices: Sendable {
         self.media = MediaStore(database: database)
         self.workflow = WorkflowStore(
             database: database, outbox: outbox,
-            sources: [AppealSource(), PetitionSource(outbox: outbox), BudgetSource(), ReportSource(outbox: outbox)])
+            sources: [AppealSource(), PetitionSource(outbox: outbox), BudgetSource(), ReportSource(outbox: outbox), ConsultationSource()])
         self.reports = ReportStore(database: database, workflow: workflow, outbox: outbox, media: media)
+        self.consultations = ConsultationStore(database: database, workflow: workflow, outbox: outbox)
         self.appeals = AppealStore(database: database, workflow: workflow)
         self.petitions = PetitionStore(
             database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,
@@ -70,6 +72,7 @@ public struct AppServices: Sendable {
     public var jobHandlers: [any JobHandler] {
         var handlers: [any JobHandler] = [
             OverdueSweep(workflow: workflow), PetitionSweep(petitions: petitions), BudgetPhaseSweep(budget: budget, communities: communities),
+            ConsultationSweep(),
         ]
         if let mailTransport {
             handlers.append(OutboxDelivery(transport: mailTransport, database: database, messageDomain: configuration.mailDomain))
@@ -79,7 +82,7 @@ public struct AppServices: Sendable {
 
     /// Jobs every process keeps scheduled, with their intervals in seconds.
     public static let recurringJobs: [(kind: String, everySeconds: Int)] = [
-        (OverdueSweep.kind, 600), (PetitionSweep.kind, 300), (BudgetPhaseSweep.kind, 300),
+        (OverdueSweep.kind, 600), (PetitionSweep.kind, 300), (BudgetPhaseSweep.kind, 300), (ConsultationSweep.kind, 300),
     ]
 }
 

@@ -40,6 +40,8 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     ReportAdminRoutes(services: services).register(on: router)
     ReportOpenData(services: services).register(on: router)
     Open311Routes(services: services).register(on: router)
+    ConsultationRoutes(services: services).register(on: router)
+    ConsultationAPIRoutes(services: services).register(on: router)
     return router
 }
 

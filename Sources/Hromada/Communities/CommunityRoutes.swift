@@ -7,7 +7,7 @@ struct CommunityRoutes {
     /// The participation modules in the order the home page shows them. `available` turns a card
     /// into a link once its module is built.
     static let modules: [(key: String, path: String, available: Bool)] = [
-        ("petitions", "petitions", true), ("consultations", "consultations", false), ("reports", "reports", true),
+        ("petitions", "petitions", true), ("consultations", "consultations", true), ("reports", "reports", true),
         ("budget", "budget", true), ("map", "map", false), ("appeals", "appeals", true),
     ]
 

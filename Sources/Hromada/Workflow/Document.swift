@@ -78,10 +78,13 @@ public struct RegistrationRequest: Sendable {
     public var priority: DocumentPriority
     /// A shorter term than the kind's default, such as an Open City category's target time.
     public var deadline: DeadlineRule?
+    /// The department, when the source already knows it (a consultation's responsible body)
+    /// instead of the routing rules.
+    public var departmentID: Int?
 
     public init(
         kind: DocumentKind, sourceType: String, sourceID: String, title: String, category: String = "",
-        authorID: Int? = nil, priority: DocumentPriority = .normal, deadline: DeadlineRule? = nil
+        authorID: Int? = nil, priority: DocumentPriority = .normal, deadline: DeadlineRule? = nil, departmentID: Int? = nil
     ) {
         self.kind = kind
         self.sourceType = sourceType
@@ -91,6 +94,7 @@ public struct RegistrationRequest: Sendable {
         self.authorID = authorID
         self.priority = priority
         self.deadline = deadline
+        self.departmentID = departmentID
     }
 }
 

@@ -27,7 +27,8 @@ public struct WorkflowStore: Sendable {
     /// Registers a document in the caller's transaction: routes it, numbers it in its journal,
     /// counts its due date, records the event and tells the author.
     public func register(_ request: RegistrationRequest, communityID: Int, communitySlug: String, on session: PostgresSession) async throws -> Document {
-        let departmentID = try await route(module: request.sourceType, category: request.category, communityID: communityID, on: session)
+        let departmentID = if let department = request.departmentID { department }
+            else { try await route(module: request.sourceType, category: request.category, communityID: communityID, on: session) }
         let today = try await Self.today(on: session)
         let calendar = try await calendar(of: communityID, on: session)
         let dueOn = calendar.dueDate(registeredOn: today, rule: request.deadline ?? request.kind.defaultDeadline)

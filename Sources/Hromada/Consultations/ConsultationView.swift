@@ -1,0 +1,55 @@
+import Foundation
+import Postgres
+
+/// Template values for consultations.
+struct ConsultationView {
+    let catalogue: TranslationCatalogue
+    let language: Language
+    let slug: String
+    let today: CalendarDay
+
+    func values(_ consultation: Consultation) -> [String: Any] {
+        let phase = consultation.phase(on: today)
+        return [
+            "id": consultation.id, "title": consultation.title, "question": consultation.question, "affected": consultation.affected,
+            "href": "/\(slug)/consultations/\(consultation.id)", "starts_on": consultation.startsOn.isoString, "ends_on": consultation.endsOn.isoString,
+            "phase": catalogue.text(phase.titleKey, language), "phase_code": phase.rawValue, "is_open": phase == .open,
+            "is_closed": phase == .closed, "is_reported": phase == .reported, "has_results": phase >= .closed,
+            "format": catalogue.text(consultation.format.titleKey, language), "has_discussion": consultation.format.hasDiscussion,
+            "has_survey": consultation.format.hasSurvey, "participation": catalogue.text(consultation.participation.titleKey, language),
+            "minimum_age": consultation.minimumAge, "moderation": catalogue.text(consultation.moderation.titleKey, language),
+        ]
+    }
+
+    func values(_ comment: ConsultationComment, canSupport: Bool, canModerate: Bool, href: String) -> [String: Any] {
+        var values: [String: Any] = [
+            "id": comment.id, "author": comment.authorName, "at": KyivTime.minute(of: comment.createdAt), "supports": comment.supports,
+            "pending": comment.status == "pending", "removed": comment.status == "removed", "href": href,
+        ]
+        if comment.status == "removed" { values["reason"] = comment.removalReason ?? "" } else { values["body"] = comment.body }
+        if canSupport && comment.status == "published" { values["can_support"] = true }
+        if canModerate && comment.status != "removed" { values["can_moderate"] = true }
+        return values
+    }
+
+    /// A question's results with an SVG bar per option or scale value, drawn on the server.
+    func values(_ result: QuestionResult) -> [String: Any] {
+        let labels: [String] = switch result.question.kind {
+        case .single, .multiple: result.question.options
+        case .scale: (result.question.scale ?? 0...0).map(String.init)
+        case .text: []
+        }
+        let peak = max(1, result.counts.max() ?? 1)
+        let rows = zip(labels, result.counts).enumerated().map { index, pair -> [String: Any] in
+            let share = result.answered == 0 ? 0 : pair.1 * 100 / result.answered
+            return ["label": pair.0, "count": pair.1, "share": share, "y": index * 22, "text_y": index * 22 + 15,
+                    "width": max(1, pair.1 * 300 / peak), "label_x": max(1, pair.1 * 300 / peak) + 6]
+        }
+        var values: [String: Any] = [
+            "text": result.question.text, "answered": result.answered, "rows": rows, "chart_height": max(22, rows.count * 22),
+            "has_chart": !rows.isEmpty, "texts": result.texts.map { ["text": $0] },
+        ]
+        if let average = result.average { values["average"] = String(format: "%.2f", average) }
+        return values
+    }
+}
