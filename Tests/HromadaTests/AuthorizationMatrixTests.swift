@@ -29,6 +29,10 @@ import Testing
         case authentication
         /// The budget project's author, a demo resident who is none of the callers.
         case projectAuthor
+        /// Moderators, administrators and officials of any department (who open consultations).
+        case consultationStaff
+        /// Moderators, administrators and the staff of the consultation's department (street lighting).
+        case consultationManagers
         /// Not called: it ends the caller's session (covered by the account tests).
         case skipped
     }
@@ -76,6 +80,19 @@ import Testing
         "GET /{community}/open-data/reports.geojson": .everyone, "GET /{community}/open-data/reports.csv": .everyone,
         "GET /open311/v2/{file}": .everyone, "POST /open311/v2/{file}": .everyone, "GET /open311/v2/services/{file}": .everyone,
         "GET /open311/v2/requests/{file}": .everyone, "GET /open311/v2/tokens/{file}": .everyone,
+        "GET /{community}/consultations": .everyone, "GET /{community}/consultations/new": .consultationStaff,
+        "POST /{community}/consultations": .consultationStaff, "GET /{community}/consultations/{id}": .everyone,
+        "POST /{community}/consultations/{id}/comments": .verified, "POST /{community}/consultations/{id}/comments/{comment}/support": .signedIn,
+        "POST /{community}/consultations/{id}/comments/{comment}/moderate": .permission(.moderate),
+        "POST /{community}/consultations/{id}/survey": .verified, "GET /{community}/consultations/{id}/edit": .consultationManagers,
+        "POST /{community}/consultations/{id}/versions": .consultationManagers,
+        "POST /{community}/consultations/{id}/conclusions": .consultationManagers,
+        "POST /{community}/consultations/{id}/report": .consultationManagers,
+        "GET /api/v1/{community}/consultations": .everyone, "GET /api/v1/{community}/consultations/{id}": .everyone,
+        "GET /api/v1/{community}/consultations/{id}/results": .everyone, "POST /api/v1/{community}/consultations/{id}/comments": .verified,
+        "POST /api/v1/{community}/consultations/{id}/answers": .verified,
+        "GET /{community}/open-data/consultations/{id}/results.json": .everyone,
+        "GET /{community}/open-data/consultations/{id}/results.csv": .everyone,
         "GET /{community}/budget": .everyone, "GET /{community}/budget/cycles/{cycle}": .everyone,
         "GET /{community}/budget/cycles/{cycle}/projects/new": .signedIn, "POST /{community}/budget/cycles/{cycle}/projects": .verified,
         "GET /{community}/budget/projects/{project}": .everyone, "GET /{community}/budget/projects/{project}/edit": .projectAuthor,
@@ -118,6 +135,8 @@ import Testing
         case .documentStaff: [.official, .head, .admin].contains(caller)
         case .appealReader: [.citizen, .official, .head, .admin].contains(caller)
         case .projectAuthor: false
+        case .consultationStaff: [.moderator, .official, .head, .admin].contains(caller)
+        case .consultationManagers: [.moderator, .official, .head, .admin].contains(caller)
         }
     }
 
@@ -150,6 +169,12 @@ import Testing
             "SELECT max(id) AS id FROM budget_cycles WHERE community_id = $1", community.id)[0].decode("id")
         let project: Int = try await services.database.query("SELECT min(id) AS id FROM budget_projects WHERE cycle_id = $1", cycle)[0].decode("id")
 
+        // The demo consultation that is open, and one of its comments.
+        let consultation: Int = try await services.database.query(
+            "SELECT min(id) AS id FROM consultations WHERE community_id = $1 AND closed_at IS NULL AND ends_on >= current_date", community.id)[0].decode("id")
+        let comment: Int = try await services.database.query(
+            "SELECT min(id) AS id FROM consultation_comments WHERE consultation_id = $1", consultation)[0].decode("id")
+
         let callerTokens = tokens
         let router = buildRouter(services: services)
         let routes = router.routes.map { (method: $0.method, path: $0.path.description) }
@@ -161,13 +186,15 @@ import Testing
                 let key = "\(route.method.rawValue) \(route.path)"
                 guard let rule = Self.rules[key] else { continue }
                 if case .skipped = rule { continue }
-                let id = route.path.contains("/office/documents/") ? appealDocument
+                let id = route.path.contains("/consultations/") ? consultation
+                    : route.path.contains("/office/documents/") ? appealDocument
                     : route.path.contains("/documents/") ? publicDocument
                     : route.path.contains("/appeals/") ? appealID : petition
                 let uri = route.path.replacingOccurrences(of: "{community}", with: "khmelnytskyi")
                     .replacingOccurrences(of: "{id}", with: String(id)).replacingOccurrences(of: "{grant}", with: "999999")
                     .replacingOccurrences(of: "{day}", with: "2099-01-01").replacingOccurrences(of: "{code}", with: "en")
                     .replacingOccurrences(of: "{cycle}", with: String(cycle)).replacingOccurrences(of: "{project}", with: String(project))
+                    .replacingOccurrences(of: "{comment}", with: String(comment))
                 for caller in Caller.allCases {
                     var headers: HTTPFields = [.accept: "application/json"]
                     if let token = callerTokens[caller] { headers[.authorization] = "Bearer \(token)" }

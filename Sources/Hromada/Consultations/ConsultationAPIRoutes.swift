@@ -75,6 +75,9 @@ struct ConsultationAPIRoutes {
             let community = try await services.community(context)
             let consultation = try await services.consultations.find(try ConsultationRoutes.id(context), communityID: community.id)
             guard let viewer = context.viewer else { throw ParticipationRefusal.notSignedIn.appError }
+            if let refusal = try await services.consultations.refusal(consultation, viewer: viewer, verifications: services.verifications) {
+                throw refusal.appError
+            }
             struct Comment: Decodable {
                 var text: String
                 var sectionId: Int?
@@ -89,6 +92,9 @@ struct ConsultationAPIRoutes {
             let community = try await services.community(context)
             let consultation = try await services.consultations.find(try ConsultationRoutes.id(context), communityID: community.id)
             guard let viewer = context.viewer else { throw ParticipationRefusal.notSignedIn.appError }
+            if let refusal = try await services.consultations.refusal(consultation, viewer: viewer, verifications: services.verifications) {
+                throw refusal.appError
+            }
             // The same fields as the survey form: {"q12": "1", "q13_0": "on", "q14": "4", "q15": "text"}.
             let fields = try await JSONResponse.decode([String: String].self, from: request)
             let questions = try await services.consultations.questions(of: consultation.id)

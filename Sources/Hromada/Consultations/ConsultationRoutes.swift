@@ -99,6 +99,9 @@ struct ConsultationRoutes {
             let form = try await FormData.from(request)
             do {
                 guard let viewer = context.viewer else { throw ParticipationRefusal.notSignedIn }
+                if let refusal = try await services.consultations.refusal(consultation, viewer: viewer, verifications: services.verifications) {
+                    throw refusal
+                }
                 let questions = try await services.consultations.questions(of: consultation.id)
                 let answers = try SurveyAnswers.read(form, questions: questions).get()
                 try await services.consultations.submit(answers, to: consultation.id, by: viewer, community: community,

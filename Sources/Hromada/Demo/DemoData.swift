@@ -103,6 +103,7 @@ public struct DemoData {
         try await loadPetitions(community: community, passwordHash: passwordHash)
         try await loadBudget(community: community, today: today)
         try await loadOpenCity(community: community)
+        try await loadConsultations(community: community, today: today)
         return .loaded
     }
 
