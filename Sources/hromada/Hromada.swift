@@ -9,7 +9,7 @@ struct HromadaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hromada",
         abstract: "Hromada: e-petitions, consultations, Open City, participatory budget and a geoportal for communities.",
-        subcommands: [Serve.self, Migrate.self, SeedDemo.self, CreateCommunity.self, CreateUser.self],
+        subcommands: [Serve.self, Migrate.self, SeedDemo.self, CreateCommunity.self, CreateUser.self, ImportLayer.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -184,6 +184,36 @@ struct CreateUser: AsyncParsableCommand {
         }
         try await services.accounts.grant(Role(rawValue: role)!, departmentID: nil, to: person.id, in: target.id, by: nil, ip: nil)
         print("Created \(person.email) as \(role) of \(community).")
+        await services.database.shutdown()
+    }
+}
+
+struct ImportLayer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-layer",
+        abstract: "Load a GeoJSON (or CSV with coordinates) file into a register; re-imports update objects by their source id.")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The GeoJSON or CSV file.") var file: String
+    @Option(help: "Community slug.") var community: String
+    @Option(help: "Register code.") var register: String
+
+    func run() async throws {
+        let services = try await commandServices(common)
+        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        guard let target = try? await services.communities.require(slug: community) else { throw ValidationError("no community \(community)") }
+        guard let layer = try? await services.geoportal.register(code: register, communityID: target.id) else {
+            throw ValidationError("no register \(register) in \(community)")
+        }
+        let started = Date()
+        let summary = try await LayerImport(store: services.geoportal, register: layer).run(data, fileName: file, actorID: nil) { done, total in
+            let width = 30, filled = total == 0 ? width : done * width / total
+            FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total)".utf8))
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        print(String(format: "%d inserted, %d updated, %d rejected in %.1f s", summary.inserted, summary.updated, summary.rejected.count,
+                     Date().timeIntervalSince(started)))
+        for rejection in summary.rejected.prefix(100) { print("  feature \(rejection.number): \(rejection.reason)") }
+        if summary.rejected.count > 100 { print("  … and \(summary.rejected.count - 100) more") }
         await services.database.shutdown()
     }
 }

@@ -28,6 +28,7 @@ public struct AppServices: Sendable {
     public let media: MediaStore
     public let reports: ReportStore
     public let consultations: ConsultationStore
+    public let geoportal: GeoportalStore
     /// Delivers the outbox when SMTP is configured.
     public let mailTransport: (any MailTransport)?
 
@@ -60,6 +61,7 @@ public struct AppServices: Sendable {
             sources: [AppealSource(), PetitionSource(outbox: outbox), BudgetSource(), ReportSource(outbox: outbox), ConsultationSource()])
         self.reports = ReportStore(database: database, workflow: workflow, outbox: outbox, media: media)
         self.consultations = ConsultationStore(database: database, workflow: workflow, outbox: outbox)
+        self.geoportal = GeoportalStore(database: database, workflow: workflow, reports: reports)
         self.appeals = AppealStore(database: database, workflow: workflow)
         self.petitions = PetitionStore(
             database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,

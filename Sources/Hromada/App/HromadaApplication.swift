@@ -42,6 +42,8 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     Open311Routes(services: services).register(on: router)
     ConsultationRoutes(services: services).register(on: router)
     ConsultationAPIRoutes(services: services).register(on: router)
+    OGCRoutes(services: services).register(on: router)
+    GeoportalRoutes(services: services).register(on: router)
     return router
 }
 

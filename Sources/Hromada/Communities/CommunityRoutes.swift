@@ -8,7 +8,7 @@ struct CommunityRoutes {
     /// into a link once its module is built.
     static let modules: [(key: String, path: String, available: Bool)] = [
         ("petitions", "petitions", true), ("consultations", "consultations", true), ("reports", "reports", true),
-        ("budget", "budget", true), ("map", "map", false), ("appeals", "appeals", true),
+        ("budget", "budget", true), ("map", "map", true), ("appeals", "appeals", true),
     ]
 
     func register(on router: Router<AppRequestContext>) {

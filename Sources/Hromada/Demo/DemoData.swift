@@ -104,6 +104,7 @@ public struct DemoData {
         try await loadBudget(community: community, today: today)
         try await loadOpenCity(community: community)
         try await loadConsultations(community: community, today: today)
+        try await loadGeoportal(community: community)
         return .loaded
     }
 
