@@ -93,6 +93,11 @@ import Testing
         "POST /api/v1/{community}/consultations/{id}/answers": .verified,
         "GET /{community}/open-data/consultations/{id}/results.json": .everyone,
         "GET /{community}/open-data/consultations/{id}/results.csv": .everyone,
+        "GET /{community}/map": .everyone, "GET /{community}/map/{register}/{object}": .everyone,
+        "POST /{community}/map/{register}/{object}/feedback": .signedIn,
+        "GET /ogc/{community}": .everyone, "GET /ogc/{community}/conformance": .everyone, "GET /ogc/{community}/collections": .everyone,
+        "GET /ogc/{community}/collections/{collection}": .everyone, "GET /ogc/{community}/collections/{collection}/items": .everyone,
+        "GET /ogc/{community}/collections/{collection}/items/{feature}": .everyone,
         "GET /{community}/budget": .everyone, "GET /{community}/budget/cycles/{cycle}": .everyone,
         "GET /{community}/budget/cycles/{cycle}/projects/new": .signedIn, "POST /{community}/budget/cycles/{cycle}/projects": .verified,
         "GET /{community}/budget/projects/{project}": .everyone, "GET /{community}/budget/projects/{project}/edit": .projectAuthor,
@@ -195,6 +200,8 @@ import Testing
                     .replacingOccurrences(of: "{day}", with: "2099-01-01").replacingOccurrences(of: "{code}", with: "en")
                     .replacingOccurrences(of: "{cycle}", with: String(cycle)).replacingOccurrences(of: "{project}", with: String(project))
                     .replacingOccurrences(of: "{comment}", with: String(comment))
+                    .replacingOccurrences(of: "{register}", with: "street-lighting").replacingOccurrences(of: "{object}", with: "1")
+                    .replacingOccurrences(of: "{collection}", with: "street-lighting").replacingOccurrences(of: "{feature}", with: "1")
                 for caller in Caller.allCases {
                     var headers: HTTPFields = [.accept: "application/json"]
                     if let token = callerTokens[caller] { headers[.authorization] = "Bearer \(token)" }

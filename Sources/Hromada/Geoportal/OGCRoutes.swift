@@ -25,21 +25,20 @@ struct OGCRoutes {
     }
 
     func register(on router: Router<AppRequestContext>) {
-        for path in ["/ogc/{community}", "/ogc/{community}/"] {
-            router.get(RouterPath(path)) { request, context in
-                try await answer {
-                    let community = try await services.community(context)
-                    let base = base(community)
-                    return try json([
-                        "title": .string(community.nameEN + " — GIS registers"),
-                        "description": .string("OGC API – Features for the public registers and Open City reports of \(community.nameEN)"),
-                        "links": .array([
-                            link(base + "/", "self", "application/json", "This document"),
-                            link(base + "/conformance", "conformance", "application/json", "Conformance classes"),
-                            link(base + "/collections", "data", "application/json", "Collections"),
-                        ]),
-                    ])
-                }
+        // The router treats `/ogc/{community}/` and `/ogc/{community}` alike.
+        router.get("/ogc/{community}") { _, context in
+            try await answer {
+                let community = try await services.community(context)
+                let base = base(community)
+                return try json([
+                    "title": .string(community.nameEN + " — GIS registers"),
+                    "description": .string("OGC API – Features for the public registers and Open City reports of \(community.nameEN)"),
+                    "links": .array([
+                        link(base + "/", "self", "application/json", "This document"),
+                        link(base + "/conformance", "conformance", "application/json", "Conformance classes"),
+                        link(base + "/collections", "data", "application/json", "Collections"),
+                    ]),
+                ])
             }
         }
         router.get("/ogc/{community}/conformance") { _, context in
