@@ -11,7 +11,7 @@ PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
 
 export HROMADA_PG_PORT := $(PG_PORT)
 
-.PHONY: run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map test-crash stop-db clean
+.PHONY: run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map bench-gis test-crash stop-db clean
 
 # The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
 SECRET_FILE := .run/secret-key
@@ -91,6 +91,12 @@ bench-vote: deps db
 bench-map: deps db
 	$(call scratch_setup,bench-map,hromada_bench_map)
 	.build/release/bench-map --database-url "$(call scratch_url,hromada_bench_map)" --connections 8
+
+# Importing 200,000 GeoJSON features against psql's \copy, and OGC items pages against a plain SELECT.
+bench-gis: deps db
+	$(call scratch_setup,bench-gis,hromada_bench_gis)
+	.build/release/bench-gis --database-url "$(call scratch_url,hromada_bench_gis)" --connections 8 \
+		--psql /usr/lib/postgresql/15/bin/psql
 
 # SIGKILL the server and crash PostgreSQL while signing: every acknowledged signature must survive.
 test-crash: deps db

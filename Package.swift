@@ -89,6 +89,14 @@ let package = Package(
             path: "Sources/BenchMap"
         ),
         .executableTarget(
+            name: "bench-gis",
+            dependencies: [
+                "BenchSupport", "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/BenchGIS"
+        ),
+        .executableTarget(
             name: "bench-vote",
             dependencies: [
                 "Hromada", "BenchSupport",

@@ -133,7 +133,8 @@ public struct HTTPLoad: Sendable {
           local w, h = 0.11 * span, 0.07 * span
           local west = 26.93 + math.random() * (0.11 - w)
           local south = 49.39 + math.random() * (0.07 - h)
-          return wrk.format("GET", string.format("%s?bbox=%.6f,%.6f,%.6f,%.6f", path, west, south, west + w, south + h))
+          local separator = string.find(path, "?", 1, true) and "&" or "?"
+          return wrk.format("GET", string.format("%s%sbbox=%.6f,%.6f,%.6f,%.6f", path, separator, west, south, west + w, south + h))
         end
         function done(summary, latency, requests)
           io.write(string.format("P50 %.3f\\nP95 %.3f\\nP99 %.3f\\n", latency:percentile(50) / 1000, latency:percentile(95) / 1000,
