@@ -58,6 +58,16 @@ public struct AttributeField: Sendable, Equatable, Codable {
         case name, type, required, labelUK = "label_uk", labelEN = "label_en"
     }
 
+    /// `required` may be left out of a stored schema: it then is false.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        type = try container.decode(Kind.self, forKey: .type)
+        labelUK = try container.decodeIfPresent(String.self, forKey: .labelUK) ?? name
+        labelEN = try container.decodeIfPresent(String.self, forKey: .labelEN) ?? name
+        required = try container.decodeIfPresent(Bool.self, forKey: .required) ?? false
+    }
+
     public init(name: String, type: Kind, labelUK: String, labelEN: String, required: Bool = false) {
         self.name = name
         self.type = type
