@@ -29,6 +29,8 @@ import Testing
         case authentication
         /// The budget project's author, a demo resident who is none of the callers.
         case projectAuthor
+        /// The report's reporter (a demo resident, none of the callers), moderators and administrators.
+        case reportReporterOrModerator
         /// Moderators, administrators and officials of any department (who open consultations).
         case consultationStaff
         /// Moderators, administrators and the staff of the consultation's department (street lighting).
@@ -72,7 +74,7 @@ import Testing
         "GET /{community}/reports": .everyone, "GET /{community}/reports.geojson": .everyone, "GET /{community}/reports/new": .signedIn,
         "POST /{community}/reports": .signedIn, "GET /{community}/reports/{id}": .everyone,
         "POST /{community}/reports/{id}/support": .signedIn, "POST /{community}/reports/{id}/comments": .signedIn,
-        "POST /{community}/reports/{id}/reopen": .signedIn,
+        "POST /{community}/reports/{id}/reopen": .signedIn, "POST /{community}/reports/{id}/link": .reportReporterOrModerator,
         "GET /{community}/moderation/reports": .permission(.moderate), "POST /{community}/moderation/reports/{id}": .permission(.moderate),
         "GET /{community}/admin/reports": .permission(.administer), "POST /{community}/admin/reports/categories": .permission(.administer),
         "POST /{community}/admin/reports/keys": .permission(.administer),
@@ -140,6 +142,7 @@ import Testing
         case .documentStaff: [.official, .head, .admin].contains(caller)
         case .appealReader: [.citizen, .official, .head, .admin].contains(caller)
         case .projectAuthor: false
+        case .reportReporterOrModerator: [.moderator, .admin].contains(caller)
         case .consultationStaff: [.moderator, .official, .head, .admin].contains(caller)
         case .consultationManagers: [.moderator, .official, .head, .admin].contains(caller)
         }

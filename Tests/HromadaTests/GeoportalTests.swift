@@ -126,6 +126,30 @@ import Testing
         }
     }
 
+    @Test func reportsNearAnObjectAreSuggestedAndLinked() async throws {
+        let services = try await services()
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let register = try await makeRegister(services)
+        _ = try await LayerImport(store: services.geoportal, register: register).run(
+            Data((#"{"type":"FeatureCollection","features":["# + feature("pole", #"{"type":"Point","coordinates":[27.3,49.2]}"#, "60") + "]}").utf8),
+            fileName: "x.geojson", actorID: nil) { _, _ in }
+        let lighting = try #require(try await services.reports.categories(of: community.id).first { $0.code == "street_lighting" })
+        let citizen = try #require(try await services.accounts.viewer(email: "citizen@khmelnytskyi.demo"))
+        func file(metresNorth: Double) async throws -> Report {
+            let id = try await services.reports.file(
+                ReportDraft(categoryID: lighting.id, location: GeoPoint(latitude: 49.2 + metresNorth / 111_320, longitude: 27.3), address: "",
+                            description: "Ліхтар не світить"), by: .person(citizen), community: community, ip: nil)
+            return try await services.reports.find(id, communityID: community.id)
+        }
+        let near = try await file(metresNorth: 20)
+        let suggestion = try #require(try await services.geoportal.suggestedObject(for: near, communityID: community.id))
+        #expect(suggestion.object.sourceID == "pole")
+        #expect(try await services.geoportal.suggestedObject(for: try await file(metresNorth: 45), communityID: community.id) == nil)
+        try await services.geoportal.link(reportID: near.id, objectID: suggestion.object.id, by: citizen, communityID: community.id, ip: nil)
+        #expect(try await services.reports.find(near.id, communityID: community.id).gisObjectID == suggestion.object.id)
+        #expect(try await services.geoportal.reports(about: suggestion.object.id, communityID: community.id).map(\.id) == [near.id])
+    }
+
     @Test func ogcAPIFeatures() async throws {
         let services = try await services()
         try await Application(router: buildRouter(services: services)).test(.router) { client in

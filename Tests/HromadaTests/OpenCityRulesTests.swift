@@ -24,7 +24,7 @@ import Testing
         let now = Date()
         var report = Report(id: 1, communityID: 1, categoryID: 1, authorID: 7, reporterName: "", location: GeoPoint(latitude: 49, longitude: 27),
                             address: "", description: "", attributes: [:], status: .resolved, statusNotes: "ok", mergedInto: nil, reopened: 0,
-                            createdAt: now, updatedAt: now, resolvedAt: now.addingTimeInterval(-29 * 86_400), supporters: 0)
+                            createdAt: now, updatedAt: now, resolvedAt: now.addingTimeInterval(-29 * 86_400), supporters: 0, gisObjectID: nil)
         #expect(ReportLifecycle.mayReopen(report, by: 7, now: now))
         #expect(!ReportLifecycle.mayReopen(report, by: 8, now: now))
         report.resolvedAt = now.addingTimeInterval(-31 * 86_400)

@@ -209,6 +209,49 @@ public struct GeoportalStore: Sendable {
         }
     }
 
+    /// The object a report is probably about: the nearest one within 30 m in a register whose
+    /// feedback form offers the report's category.
+    public func suggestedObject(for report: Report, communityID: Int) async throws -> (register: GISRegister, object: GISObject)? {
+        guard let row = try await database.query(
+            """
+            SELECT o.register_id, o.id FROM gis_objects o
+            JOIN gis_registers g ON g.id = o.register_id
+            JOIN report_categories c ON c.id = $2 AND c.code = ANY(g.feedback_categories)
+            WHERE g.community_id = $1 AND ST_DWithin(o.geometry::geography, ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography, $5)
+            ORDER BY o.geometry::geography <-> ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography LIMIT 1
+            """, communityID, report.categoryID, report.location.latitude, report.location.longitude, Self.linkRadiusMetres
+        ).first else { return nil }
+        let registerID: Int = try row.decode("register_id")
+        guard let registerRow = try await database.query(Self.selectRegister + " WHERE id = $1", registerID).first else { return nil }
+        let register = try Self.register(registerRow)
+        return (register, try await object(try row.decode("id"), in: register))
+    }
+
+    public static let linkRadiusMetres = 30.0
+
+    /// Links a report to an object (the reporter or a moderator confirms the suggestion).
+    public func link(reportID: Int, objectID: Int, by viewer: Viewer, communityID: Int, ip: String?) async throws {
+        try await database.transaction { session in
+            let rows = try await session.query(
+                """
+                UPDATE reports r SET gis_object_id = o.id FROM gis_objects o JOIN gis_registers g ON g.id = o.register_id
+                WHERE r.id = $1 AND r.community_id = $3 AND o.id = $2 AND g.community_id = $3 RETURNING r.id
+                """, reportID, objectID, communityID)
+            guard !rows.isEmpty else { throw AppError.notFound }
+            try await AuditLog.record(AuditEntry(actorID: viewer.person.id, communityID: communityID, action: "report.link_object",
+                                                 objectType: "report", objectID: String(reportID), summary: "object \(objectID)", ip: ip), on: session)
+        }
+    }
+
+    /// The register and object a report is linked to.
+    public func linkedObject(_ objectID: Int) async throws -> (register: GISRegister, object: GISObject)? {
+        guard let row = try await database.query("SELECT register_id FROM gis_objects WHERE id = $1", objectID).first,
+              let registerRow = try await database.query(Self.selectRegister + " WHERE id = $1", try row.decode("register_id", as: Int.self)).first
+        else { return nil }
+        let register = try Self.register(registerRow)
+        return (register, try await object(objectID, in: register))
+    }
+
     /// Reports about an object, newest first.
     public func reports(about id: Int, communityID: Int) async throws -> [Report] {
         try await database.query(ReportStore.select + " WHERE r.gis_object_id = $1 AND r.community_id = $2 ORDER BY r.id DESC", id, communityID)

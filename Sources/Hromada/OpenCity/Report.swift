@@ -21,6 +21,8 @@ public struct Report: Sendable {
     public var resolvedAt: Date?
     /// "Me too" from other residents.
     public var supporters: Int
+    /// The geoportal object the report is about, if linked.
+    public var gisObjectID: Int?
 }
 
 public enum ReportStatus: String, Sendable, CaseIterable, Codable {

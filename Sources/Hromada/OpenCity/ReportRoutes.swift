@@ -80,6 +80,18 @@ struct ReportRoutes {
             }
         }
 
+        router.post("/{community}/reports/{id}/link") { request, context in
+            let viewer = try context.requireViewer()
+            let community = try await services.community(context)
+            let report = try await services.reports.find(try Self.id(context), communityID: community.id)
+            guard viewer.person.id == report.authorID || viewer.can(.moderate, in: community.id) else { throw AppError.forbidden }
+            guard let objectID = Int(try await FormData.from(request)["object"]) else {
+                throw AppError(.validation, fieldErrors: ["object": "report.error.object"])
+            }
+            try await services.geoportal.link(reportID: report.id, objectID: objectID, by: viewer, communityID: community.id, ip: context.clientIP)
+            return services.redirect(to: "/\(community.slug)/reports/\(report.id)", flash: "report.linked")
+        }
+
         router.post("/{community}/reports/{id}/reopen") { request, context in
             let viewer = try context.requireViewer()
             let community = try await services.community(context)
@@ -218,6 +230,15 @@ struct ReportRoutes {
             values["can_support"] = report.status.isOpen && report.authorID != viewer.person.id
             values["can_reopen"] = ReportLifecycle.mayReopen(report, by: viewer.person.id, now: Date())
             values["can_moderate"] = viewer.can(.moderate, in: community.id) && report.status == .new
+        }
+        if let objectID = report.gisObjectID, let linked = try await services.geoportal.linkedObject(objectID) {
+            values["object"] = ["href": "/\(community.slug)/map/\(linked.register.code)/\(objectID)", "register": linked.register.name(language),
+                                "source_id": linked.object.sourceID]
+        } else if let viewer = context.viewer, viewer.person.id == report.authorID || viewer.can(.moderate, in: community.id),
+                  let suggestion = try await services.geoportal.suggestedObject(for: report, communityID: community.id) {
+            values["suggestion"] = ["object_id": suggestion.object.id, "register": suggestion.register.name(language),
+                                    "source_id": suggestion.object.sourceID,
+                                    "object_href": "/\(community.slug)/map/\(suggestion.register.code)/\(suggestion.object.id)"]
         }
         values["tile_url"] = services.configuration.tileURL
         var page = Page("report", titleKey: "report.title", titleText: "#\(report.id) · \(values["category"] ?? "")", community: community,

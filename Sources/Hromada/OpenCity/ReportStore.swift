@@ -16,7 +16,7 @@ public struct ReportStore: Sendable {
     static let select = """
         SELECT r.id, r.community_id, r.category_id, r.author_id, coalesce(a.full_name, r.reporter_name, '') AS reporter_name,
                ST_Y(r.location) AS latitude, ST_X(r.location) AS longitude, r.address, r.description, r.attributes, r.status,
-               r.status_notes, r.merged_into, r.reopened, r.created_at, r.updated_at, r.resolved_at,
+               r.status_notes, r.merged_into, r.reopened, r.created_at, r.updated_at, r.resolved_at, r.gis_object_id,
                (SELECT count(*) FROM report_supporters s WHERE s.report_id = r.id)::int AS supporters
         FROM reports r LEFT JOIN people a ON a.id = r.author_id
         """
@@ -30,7 +30,8 @@ public struct ReportStore: Sendable {
             attributes: try row.decode("attributes", as: PostgresJSON.self).decode([String: String].self, decoder: JSONDecoder()),
             status: ReportStatus(rawValue: try row.decode("status")) ?? .new, statusNotes: try row.decode("status_notes"),
             mergedInto: try row.decode("merged_into"), reopened: try row.decode("reopened"), createdAt: try row.decode("created_at"),
-            updatedAt: try row.decode("updated_at"), resolvedAt: try row.decode("resolved_at"), supporters: try row.decode("supporters"))
+            updatedAt: try row.decode("updated_at"), resolvedAt: try row.decode("resolved_at"), supporters: try row.decode("supporters"),
+            gisObjectID: try row.decode("gis_object_id"))
     }
 
     public func find(_ id: Int, communityID: Int) async throws -> Report {
