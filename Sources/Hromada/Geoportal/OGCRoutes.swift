@@ -172,18 +172,17 @@ struct OGCRoutes {
             }
             box = (numbers[0], numbers[1], numbers[2], numbers[3])
         }
-        var features: [JSONValue] = []
-        var matched = 0
+        // Features come as GeoJSON text, written by PostgreSQL for registers.
+        var features: [String] = []
+        var matched: Int?
         if let register {
             let filters = Dictionary(uniqueKeysWithValues: query.filter { attributeNames.contains(String($0.key)) }.map { (String($0.key), String($0.value)) })
-            let (objects, count) = try await services.geoportal.objects(in: register, boundingBox: box, filters: filters, limit: limit, offset: offset)
-            features = try objects.map { .object(try objectFeature($0)) }
-            matched = count
+            (features, matched) = try await services.geoportal.featurePage(in: register, boundingBox: box, filters: filters, limit: limit, offset: offset)
         } else {
             var filter = ReportFilter()
             filter.boundingBox = box
             let (reports, count) = try await services.reports.list(filter, communityID: community.id, page: 1 + offset / limit, pageSize: limit)
-            features = offset % limit == 0 ? reports.map { .object(reportFeature($0)) } : []
+            features = try (offset % limit == 0 ? reports : []).map { String(decoding: try Self.encoder.encode(JSONValue.object(reportFeature($0))), as: UTF8.self) }
             matched = count
         }
         let base = base(community) + "/collections/\(id)/items"
@@ -191,13 +190,20 @@ struct OGCRoutes {
             .map { "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.sorted()
         func page(_ offset: Int) -> String { base + "?" + (others + ["limit=\(limit)", "offset=\(offset)"]).joined(separator: "&") }
         var links = [link(page(offset), "self", "application/geo+json", "This page")]
-        if offset + features.count < matched { links.append(link(page(offset + limit), "next", "application/geo+json", "Next page")) }
+        if features.count == limit && matched.map({ offset + features.count < $0 }) ?? true {
+            links.append(link(page(offset + limit), "next", "application/geo+json", "Next page"))
+        }
         if offset > 0 { links.append(link(page(max(0, offset - limit)), "prev", "application/geo+json", "Previous page")) }
-        return try json([
-            "type": .string("FeatureCollection"), "features": .array(features), "numberMatched": .number(Double(matched)),
-            "numberReturned": .number(Double(features.count)), "timeStamp": .string(ISO8601DateFormatter().string(from: Date())),
-            "links": .array(links),
-        ], contentType: "application/geo+json")
+        // The envelope is encoded as usual and the features spliced in as they came.
+        var envelope: [String: JSONValue] = [
+            "type": .string("FeatureCollection"), "numberReturned": .number(Double(features.count)),
+            "timeStamp": .string(ISO8601DateFormatter().string(from: Date())), "links": .array(links),
+        ]
+        if let matched { envelope["numberMatched"] = .number(Double(matched)) }
+        let head = String(String(decoding: try Self.encoder.encode(JSONValue.object(envelope)), as: UTF8.self).dropLast())
+        let body: String = head + #","features":["# + features.joined(separator: ",") + "]}"
+        return Response(status: .ok, headers: [.contentType: "application/geo+json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     private func objectFeature(_ object: GISObject) throws -> [String: JSONValue] {
