@@ -97,6 +97,7 @@ import Testing
         "GET /{community}/open-data/consultations/{id}/results.csv": .everyone,
         "GET /{community}/map": .everyone, "GET /{community}/map/{register}/{object}": .everyone,
         "POST /{community}/map/{register}/{object}/feedback": .signedIn,
+        "POST /{community}/map/{register}/{object}/edit": .documentStaff,
         "GET /ogc/{community}": .everyone, "GET /ogc/{community}/conformance": .everyone, "GET /ogc/{community}/collections": .everyone,
         "GET /ogc/{community}/collections/{collection}": .everyone, "GET /ogc/{community}/collections/{collection}/items": .everyone,
         "GET /ogc/{community}/collections/{collection}/items/{feature}": .everyone,

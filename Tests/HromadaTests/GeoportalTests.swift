@@ -150,6 +150,33 @@ import Testing
         #expect(try await services.geoportal.reports(about: suggestion.object.id, communityID: community.id).map(\.id) == [near.id])
     }
 
+    @Test func theKeepingDepartmentEditsObjectsWithHistory() async throws {
+        let services = try await services()
+        let register = try await makeRegister(services)
+        _ = try await LayerImport(store: services.geoportal, register: register).run(
+            Data((#"{"type":"FeatureCollection","features":["# + feature("e1", #"{"type":"Point","coordinates":[27.4,49.3]}"#, "60") + "]}").utf8),
+            fileName: "x.geojson", actorID: nil) { _, _ in }
+        let object = try #require(try await services.geoportal.objects(in: register, boundingBox: nil, filters: [:], limit: 1, offset: 0).objects.first)
+        let path = "/khmelnytskyi/map/\(register.code)/\(object.id)"
+        try await TestApp.withBrowser(services) { browser in
+            try await browser.signIn("citizen@khmelnytskyi.demo")
+            try await browser.get(path)
+            #expect(try await browser.post("\(path)/edit", form: ["attribute_power": "80", "geometry": object.geometry]).status == .forbidden)
+            try await browser.signIn("official@khmelnytskyi.demo")
+            let page = try await browser.get(path)
+            #expect(page.body.contains("\(path)/edit"))
+            let bad = try await browser.post("\(path)/edit", form: ["attribute_power": "багато", "geometry": object.geometry])
+            #expect(bad.status == .unprocessableContent)
+            let line = try await browser.post("\(path)/edit", form: ["attribute_power": "80", "geometry": #"{"type":"LineString","coordinates":[[27,49],[27.1,49]]}"#])
+            #expect(line.status == .unprocessableContent)
+            let saved = try await browser.post("\(path)/edit", form: ["attribute_power": "80", "latitude": "49.31", "longitude": "27.41", "geometry": ""])
+            #expect(saved.location == path)
+        }
+        let edited = try await services.geoportal.object(object.id, in: register)
+        #expect(edited.version == 2 && edited.attributes["power"] == .integer(80) && abs(edited.anchor.latitude - 49.31) < 1e-9)
+        #expect(try await services.geoportal.history(of: object.id).first?.attributes["power"] == .integer(60))
+    }
+
     @Test func ogcAPIFeatures() async throws {
         let services = try await services()
         try await Application(router: buildRouter(services: services)).test(.router) { client in

@@ -145,6 +145,16 @@ public enum AttributeValue: Sendable, Equatable, Codable {
         else { self = .text(try container.decode(String.self)) }
     }
 
+    /// The value as a form field holds it.
+    public var editable: String {
+        switch self {
+        case .text(let value): value
+        case .integer(let value): String(value)
+        case .number(let value): String(value)
+        case .boolean(let value): value ? "true" : "false"
+        }
+    }
+
     public var display: String {
         switch self {
         case .text(let value): value

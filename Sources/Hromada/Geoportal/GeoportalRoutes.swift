@@ -39,6 +39,29 @@ struct GeoportalRoutes {
             return try await objectPage(request, context, community: community, register: register, object: object)
         }
 
+        router.post("/{community}/map/{register}/{object}/edit") { request, context in
+            let viewer = try context.requireViewer()
+            let community = try await services.community(context)
+            let (register, object) = try await found(context, community)
+            let form = try await FormData.from(request)
+            do {
+                var attributes: [String: String] = [:]
+                for field in register.schema { attributes[field.name] = form["attribute_\(field.name)"] }
+                var geometry = form.raw("geometry").trimmingCharacters(in: .whitespacesAndNewlines)
+                if register.geometryType == .point {
+                    var errors: [String: String] = [:]
+                    if let point = GeoPoint.from(form, errors: &errors) {
+                        geometry = #"{"type":"Point","coordinates":[\#(point.longitude),\#(point.latitude)]}"#
+                    }
+                    guard errors.isEmpty else { throw AppError(.validation, fieldErrors: ["geometry": "gis.error.geometry"]) }
+                }
+                try await services.geoportal.edit(object, in: register, geometry: geometry, attributes: attributes, by: viewer, ip: context.clientIP)
+                return services.redirect(to: "/\(community.slug)/map/\(register.code)/\(object.id)", flash: "gis.saved")
+            } catch let error as AppError where error.kind == .validation {
+                return try await objectPage(request, context, community: community, register: register, object: object, form: form, error: error)
+            }
+        }
+
         router.post("/{community}/map/{register}/{object}/feedback") { request, context in
             let viewer = try context.requireViewer()
             let community = try await services.community(context)
@@ -93,6 +116,17 @@ struct GeoportalRoutes {
             },
             "description": form?.raw("description") ?? "", "signed_in": context.viewer != nil,
         ]
+        if let viewer = context.viewer, GeoportalStore.canEdit(register, viewer: viewer) {
+            values["edit"] = [
+                "fields": register.schema.map { field -> [String: Any] in
+                    var entry: [String: Any] = ["name": field.name, "label": field.label(language),
+                                                "value": form?["attribute_\(field.name)"] ?? object.attributes[field.name]?.editable ?? ""]
+                    if let key = error?.fieldErrors["attribute_\(field.name)"] { entry["error"] = t.text(key, language) }
+                    return entry
+                },
+                "is_point": register.geometryType == .point, "geometry": form?.raw("geometry") ?? object.geometry,
+            ] as [String: Any]
+        }
         values["department"] = try await services.communities.departments(of: community.id).first { $0.id == register.departmentID }?.name(language) ?? ""
         var page = Page("map-object", titleKey: "gis.object", titleText: "\(register.name(language)) · \(object.sourceID)", community: community,
                         values: values)

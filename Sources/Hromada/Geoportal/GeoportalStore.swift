@@ -122,6 +122,45 @@ public struct GeoportalStore: Sendable {
         return (inserted, updated, rejected)
     }
 
+    /// Whether the viewer may edit the register's objects: staff of the keeping department, and administrators.
+    public static func canEdit(_ register: GISRegister, viewer: Viewer) -> Bool {
+        viewer.can(.administer, in: register.communityID) || viewer.departments(in: register.communityID).contains(register.departmentID)
+    }
+
+    /// Changes an object's geometry (GeoJSON of the register's kind) and attributes (as typed in a
+    /// form); the trigger keeps the earlier state. Bad input changes nothing.
+    public func edit(_ object: GISObject, in register: GISRegister, geometry: String, attributes: [String: String], by viewer: Viewer,
+                     ip: String?) async throws {
+        guard Self.canEdit(register, viewer: viewer) else { throw AppError.forbidden }
+        var errors: [String: String] = [:]
+        let values = attributes.mapValues { JSONValue.string($0.trimmingCharacters(in: .whitespaces)) }
+        var clean: [String: AttributeValue] = [:]
+        switch AttributeSchema.validate(values, against: register.schema) {
+        case .success(let checked): clean = checked
+        case .failure(let error): errors["attribute_\(error.field)"] = "gis.error.attribute"
+        }
+        let parsed = try? JSONDecoder().decode(JSONValue.self, from: Data(geometry.utf8))
+        guard case .object(let shape)? = parsed, case .string(let type)? = shape["type"], register.geometryType.geoJSONTypes.contains(type),
+              LayerImport.hasNumericCoordinates(shape["coordinates"])
+        else {
+            errors["geometry"] = "gis.error.geometry"
+            throw AppError(.validation, fieldErrors: errors)
+        }
+        guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
+        try await database.transaction { session in
+            let valid: Bool = try await session.query(
+                "SELECT ST_IsValid(ST_SetSRID(ST_GeomFromGeoJSON($1), 4326)) AS valid", geometry)[0].decode("valid")
+            guard valid else { throw AppError(.validation, fieldErrors: ["geometry": "gis.error.geometry"]) }
+            try await session.query(
+                """
+                UPDATE gis_objects SET geometry = ST_SetSRID(ST_GeomFromGeoJSON($2), 4326), attributes = $3::jsonb, updated_by = $4
+                WHERE id = $1
+                """, object.id, geometry, String(decoding: try JSONEncoder().encode(clean), as: UTF8.self), viewer.person.id)
+            try await AuditLog.record(AuditEntry(actorID: viewer.person.id, communityID: register.communityID, action: "gis.object_edit",
+                                                 objectType: "gis_object", objectID: String(object.id), summary: register.code, ip: ip), on: session)
+        }
+    }
+
     // MARK: - Reading
 
     static let selectObject = """
