@@ -98,6 +98,8 @@ import Testing
         "GET /{community}/map": .everyone, "GET /{community}/map/{register}/{object}": .everyone,
         "POST /{community}/map/{register}/{object}/feedback": .signedIn,
         "POST /{community}/map/{register}/{object}/edit": .documentStaff,
+        "GET /{community}/admin/registers": .permission(.administer), "POST /{community}/admin/registers": .permission(.administer),
+        "POST /{community}/admin/registers/{register}": .permission(.administer),
         "GET /ogc/{community}": .everyone, "GET /ogc/{community}/conformance": .everyone, "GET /ogc/{community}/collections": .everyone,
         "GET /ogc/{community}/collections/{collection}": .everyone, "GET /ogc/{community}/collections/{collection}/items": .everyone,
         "GET /ogc/{community}/collections/{collection}/items/{feature}": .everyone,

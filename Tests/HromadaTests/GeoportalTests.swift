@@ -177,6 +177,31 @@ import Testing
         #expect(try await services.geoportal.history(of: object.id).first?.attributes["power"] == .integer(60))
     }
 
+    @Test func administratorsCreateAndEditRegisters() async throws {
+        let services = try await services()
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let ecology = try #require(try await services.communities.departments(of: community.id).first { $0.slug == "ecology" })
+        #expect(AttributeField.parse("height:number:Висота:Height:required\nspecies:text:Вид:Species") == [
+            AttributeField(name: "height", type: .number, labelUK: "Висота", labelEN: "Height", required: true),
+            AttributeField(name: "species", type: .text, labelUK: "Вид", labelEN: "Species"),
+        ])
+        #expect(AttributeField.parse("height:colour:Висота:Height") == nil)
+        try await TestApp.withBrowser(services) { browser in
+            try await browser.signIn("admin@khmelnytskyi.demo")
+            try await browser.get("/khmelnytskyi/admin/registers")
+            var form = ["code": "trees", "name_uk": "Дерева", "name_en": "Trees", "department": String(ecology.id), "geometry_type": "point",
+                        "schema": "height:number:Висота", "feedback": "green_spaces", "public": "yes"]
+            #expect(try await browser.post("/khmelnytskyi/admin/registers", form: form).status == .unprocessableContent)
+            form["schema"] = "height:number:Висота:Height:required"
+            #expect(try await browser.post("/khmelnytskyi/admin/registers", form: form).status == .seeOther)
+            try await browser.get("/khmelnytskyi/admin/registers")
+            form["schema"] = "height:number:Висота:Height:required\nspecies:text:Вид:Species"
+            #expect(try await browser.post("/khmelnytskyi/admin/registers/trees", form: form).status == .seeOther)
+        }
+        let trees = try await services.geoportal.register(code: "trees", communityID: community.id)
+        #expect(trees.schema.map(\.name) == ["height", "species"] && trees.departmentID == ecology.id && trees.feedbackCategories == ["green_spaces"])
+    }
+
     @Test func ogcAPIFeatures() async throws {
         let services = try await services()
         try await Application(router: buildRouter(services: services)).test(.router) { client in

@@ -44,6 +44,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     ConsultationAPIRoutes(services: services).register(on: router)
     OGCRoutes(services: services).register(on: router)
     GeoportalRoutes(services: services).register(on: router)
+    RegisterAdminRoutes(services: services).register(on: router)
     return router
 }
 

@@ -77,6 +77,24 @@ public struct AttributeField: Sendable, Equatable, Codable {
     }
 
     public func label(_ language: Language) -> String { language == .en ? labelEN : labelUK }
+
+    /// Reads a schema typed a field per line, `name:type:label uk:label en`, with `:required` at
+    /// the end for a required field; `nil` when a line does not follow it.
+    public static func parse(_ text: String) -> [AttributeField]? {
+        var fields: [AttributeField] = []
+        for line in text.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) where !line.isEmpty {
+            let parts = line.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard (4...5).contains(parts.count), let kind = Kind(rawValue: parts[1]), !parts[2].isEmpty, !parts[3].isEmpty,
+                  parts.count == 4 || parts[4] == "required" else { return nil }
+            fields.append(AttributeField(name: parts[0], type: kind, labelUK: parts[2], labelEN: parts[3], required: parts.count == 5))
+        }
+        return fields
+    }
+
+    /// The text ``parse(_:)`` reads back.
+    public static func text(of fields: [AttributeField]) -> String {
+        fields.map { "\($0.name):\($0.type.rawValue):\($0.labelUK):\($0.labelEN)" + ($0.required ? ":required" : "") }.joined(separator: "\n")
+    }
 }
 
 /// Checks attributes against a register's schema, as plain values.

@@ -80,6 +80,27 @@ public struct GeoportalStore: Sendable {
         }
     }
 
+    /// Changes a register's names, description, schema, feedback categories, visibility and colour.
+    /// Objects keep their stored attributes; a field taken out of the schema is no longer shown.
+    public func updateRegister(_ register: GISRegister, nameUK: String, nameEN: String, description: String, schema: [AttributeField],
+                               feedbackCategories: [String], isPublic: Bool, color: String, by actorID: Int?) async throws {
+        let names = schema.map(\.name)
+        guard Set(names).count == names.count, names.allSatisfy({ $0.range(of: "^[a-z][a-z0-9_]{0,39}$", options: .regularExpression) != nil }) else {
+            throw AppError(.validation, fieldErrors: ["schema": "gis.error.schema"])
+        }
+        try await database.transaction { session in
+            try await session.query(
+                """
+                UPDATE gis_registers SET name_uk = $2, name_en = $3, description = $4, attribute_schema = $5, feedback_categories = $6,
+                                         is_public = $7, color = $8
+                WHERE id = $1
+                """, register.id, nameUK, nameEN, description, try PostgresJSON(encoding: schema, encoder: JSONEncoder()), feedbackCategories,
+                isPublic, color)
+            try await AuditLog.record(AuditEntry(actorID: actorID, communityID: register.communityID, action: "gis.register_update",
+                                                 objectType: "gis_register", objectID: String(register.id), summary: register.code), on: session)
+        }
+    }
+
     // MARK: - Import
 
     /// Writes one batch in one transaction: each feature is inserted, or updates the object with
