@@ -97,7 +97,7 @@ import Testing
         "GET /{community}/open-data/consultations/{id}/results.csv": .everyone,
         "GET /{community}/map": .everyone, "GET /{community}/map/{register}/{object}": .everyone,
         "POST /{community}/map/{register}/{object}/feedback": .signedIn,
-        "POST /{community}/map/{register}/{object}/edit": .documentStaff,
+        "POST /{community}/map/{register}/{object}/edit": .documentStaff, "GET /{community}/open-data/registers/{file}": .everyone,
         "GET /{community}/admin/registers": .permission(.administer), "POST /{community}/admin/registers": .permission(.administer),
         "POST /{community}/admin/registers/{register}": .permission(.administer),
         "GET /ogc/{community}": .everyone, "GET /ogc/{community}/conformance": .everyone, "GET /ogc/{community}/collections": .everyone,

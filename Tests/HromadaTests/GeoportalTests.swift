@@ -86,6 +86,12 @@ import Testing
         let history = try await services.geoportal.history(of: a.id)
         #expect(history.map(\.version) == [1] && history.first?.attributes["power"] == .integer(60))
 
+        try await TestApp.withBrowser(services) { browser in
+            let exported = try await browser.get("/khmelnytskyi/open-data/registers/\(register.code).geojson")
+            #expect(exported.headers[.contentType] == "application/geo+json" && exported.body.contains(#""source_id": "a""#) || exported.body.contains(#""source_id":"a""#))
+            let table = try await browser.get("/khmelnytskyi/open-data/registers/\(register.code).csv")
+            #expect(table.body.hasPrefix("id,source_id,version,latitude,longitude,geometry,power") && table.body.contains(",a,2,"))
+        }
         let csv = "id,lat,lon,power\nq1,49.43,27.05,40\nq2,north,27.05,40\n"
         let fromCSV = try await LayerImport(store: services.geoportal, register: register).run(Data(csv.utf8), fileName: "x.csv", actorID: nil) { _, _ in }
         #expect(fromCSV.inserted == 1 && fromCSV.rejected.map(\.number) == [2])
