@@ -25,7 +25,9 @@ struct GeoportalRoutes {
                     let register = registers.first { $0.code == result.register }
                     return ["href": "/\(community.slug)/map/\(result.register)/\(result.object.id)", "register": register?.name(language) ?? "",
                             "source_id": result.object.sourceID,
-                            "summary": result.object.attributes.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key): \($0.value.display)" }.joined(separator: ", ")]
+                            "summary": (register?.schema ?? []).compactMap { field in
+                                result.object.attributes[field.name].map { "\(field.label(language)): \($0.display)" }
+                            }.prefix(3).joined(separator: ", ")]
                 }
                 values["searched"] = true
             }
