@@ -293,6 +293,12 @@ import Testing
             let oneXML = try elements(try await client.execute(uri: "/open311/v2/requests/\(id).xml?jurisdiction_id=khmelnytskyi", method: .get))
             #expect(oneXML.first == "service_requests" && oneXML[1] == "request" && Self.requestFields.isSubset(of: Set(oneXML)))
             #expect(try await client.execute(uri: "/open311/v2/requests/999999.json?jurisdiction_id=khmelnytskyi", method: .get).status == .notFound)
+            // The reporter named by e-mail is told when a moderator accepts the request.
+            try await services.reports.accept(try #require(Int(id)), by: try #require(try await services.accounts.viewer(email: "moderator@khmelnytskyi.demo")),
+                                              community: community, ip: nil)
+            let mailed: Int = try await services.database.query(
+                "SELECT count(*)::int AS n FROM outbox_messages WHERE to_address = 'olha@example.ua' AND body LIKE '%/reports/' || $1", id)[0].decode("n")
+            #expect(mailed == 1)
             let token = try #require((try json(try await client.execute(uri: "/open311/v2/tokens/hromada-\(id).json?jurisdiction_id=khmelnytskyi", method: .get))
                 as? [[String: Any]])?.first)
             #expect(token["service_request_id"] as? String == id)

@@ -249,6 +249,14 @@ public struct ReportStore: Sendable {
             "report_status", values: ["id": String(report.id), "url": "/\(communitySlug)/reports/\(report.id)"],
             toPeopleIn: "SELECT person_id FROM report_supporters WHERE report_id = $1 UNION SELECT author_id FROM reports WHERE id = $1",
             parameter: report.id, communityID: report.communityID, on: session)
+        // A report posted through Open311 may name its reporter only by an e-mail address.
+        let posted = try await session.query(
+            "SELECT reporter_email FROM reports WHERE id = $1 AND author_id IS NULL AND reporter_email IS NOT NULL", report.id)
+        if let email: String = try posted.first?.decode("reporter_email") {
+            try await outbox.send("report_status", to: Outbox.Recipient(personID: nil, email: email, language: .uk),
+                                  values: ["id": String(report.id), "url": "/\(communitySlug)/reports/\(report.id)"],
+                                  communityID: report.communityID, on: session)
+        }
     }
 
     static func recordEvent(_ id: Int, actorID: Int?, kind: String, from: ReportStatus?, to: ReportStatus?, text: String,
