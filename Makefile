@@ -11,7 +11,7 @@ PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
 
 export HROMADA_PG_PORT := $(PG_PORT)
 
-.PHONY: run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map bench-gis test-crash stop-db clean
+.PHONY: run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map bench-gis test-crash test-api-fuzz stop-db clean
 
 # The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
 SECRET_FILE := .run/secret-key
@@ -105,6 +105,11 @@ test-crash: deps db
 	.build/release/bench-sign --database-url "$(call scratch_url,hromada_crash)" --prepare-only .run/crash
 	python3 scripts/crash-signing.py "$(call scratch_url,hromada_crash)" .build/release/hromada \
 		.run/crash/spread.pairs /usr/lib/postgresql/15/bin/psql
+
+# Schemathesis against the OpenAPI document: no 5xx, no response outside the document.
+test-api-fuzz: deps db build
+	@$(PSQL) -d postgres -c "DROP DATABASE IF EXISTS hromada_fuzz WITH (FORCE)" -c "CREATE DATABASE hromada_fuzz" >/dev/null
+	scripts/fuzz-api.sh "$(call scratch_url,hromada_fuzz)"
 
 stop-db:
 	@scripts/postgres.sh stop
