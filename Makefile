@@ -98,13 +98,15 @@ bench-gis: deps db
 	.build/release/bench-gis --database-url "$(call scratch_url,hromada_bench_gis)" --connections 8 \
 		--psql /usr/lib/postgresql/15/bin/psql
 
-# SIGKILL the server and crash PostgreSQL while signing: every acknowledged signature must survive.
+# SIGKILL the server and crash PostgreSQL while signing and voting: every acknowledged signature and vote must survive.
 test-crash: deps db
 	$(call scratch_setup,bench-sign,hromada_crash)
+	swift build -c release --product bench-vote
 	@mkdir -p .run/crash
 	.build/release/bench-sign --database-url "$(call scratch_url,hromada_crash)" --prepare-only .run/crash
-	python3 scripts/crash-signing.py "$(call scratch_url,hromada_crash)" .build/release/hromada \
-		.run/crash/spread.pairs /usr/lib/postgresql/15/bin/psql
+	.build/release/bench-vote --database-url "$(call scratch_url,hromada_crash)" --prepare-only .run/crash
+	python3 scripts/crash-test.py "$(call scratch_url,hromada_crash)" .build/release/hromada \
+		.run/crash/spread.pairs .run/crash/votes.pairs /usr/lib/postgresql/15/bin/psql
 
 # Schemathesis against the OpenAPI document: no 5xx, no response outside the document.
 test-api-fuzz: deps db build

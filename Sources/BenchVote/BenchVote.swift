@@ -10,6 +10,7 @@ import Postgres
 @main
 struct BenchVote: AsyncParsableCommand {
     @OptionGroup var options: LoadOptions
+    @Option(help: "Only prepare the data and write the (token, project) pairs to this folder.") var prepareOnly: String?
 
     static let voters = 25_000
     static let votesPerVoter = 5
@@ -18,10 +19,16 @@ struct BenchVote: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 4)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-vote-\(getpid())")
+        let work = prepareOnly.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-vote-\(getpid())")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         print("Preparing \(Self.voters) verified voters with API tokens and a cycle with \(Self.projects) admitted projects…")
         let pairs = try await prepare(pool, into: work)
+        if prepareOnly != nil {
+            print("Pairs written to \(pairs.path)")
+            await pool.shutdown()
+            return
+        }
 
         let load = options.load
         let server = try load.startServer()
