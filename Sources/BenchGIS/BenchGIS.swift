@@ -14,8 +14,7 @@ struct BenchGIS: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 2)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-gis-\(getpid())")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try LoadOptions.workDirectory("gis")
         let (geoJSON, csv) = try write(into: work)
         let community: Int = try await pool.query("SELECT id FROM communities WHERE slug = 'khmelnytskyi'")[0].decode("id")
         let department: Int = try await pool.query("SELECT id FROM departments WHERE community_id = $1 AND slug = 'street-lighting'", community)[0].decode("id")

@@ -13,8 +13,7 @@ struct BenchMap: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 2)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-map-\(getpid())")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try LoadOptions.workDirectory("map")
         print("Seeding \(reports) reports over Khmelnytskyi…")
         try await seed(pool)
 

@@ -17,9 +17,7 @@ struct BenchSign: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 4)
-        let work = prepareOnly.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-sign-\(getpid())")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try LoadOptions.workDirectory("sign", chosen: prepareOnly)
         print("Preparing \(Self.spreadSigners + Self.singleSigners) verified residents with API tokens and 101 petitions…")
         let (spread, single) = try await prepare(pool, into: work)
         if prepareOnly != nil {
@@ -41,9 +39,7 @@ struct BenchSign: AsyncParsableCommand {
         for _ in 0..<options.rounds {
             spreadRuns.append(try load.runWrk(pairs: spread, round: spreadRuns.count, pathTemplate: path, work: work))
             singleRuns.append(try load.runWrk(pairs: single, round: singleRuns.count, pathTemplate: path, work: work))
-            try await pool.query("DROP TABLE IF EXISTS bench_signature_rows")
-            try await pool.query("CREATE TABLE bench_signature_rows (LIKE petition_signatures INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
-            references.append(try load.pgbenchRate(script: Self.pgbenchScript, work: work))
+            references.append(try await load.pgbenchInsertRate(into: "bench_signature_rows", like: "petition_signatures", script: Self.pgbenchScript, pool: pool, work: work))
         }
         let spreadResult = HTTPLoad.median(spreadRuns)
         let singleResult = HTTPLoad.median(singleRuns)

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 
 /// Drives a release build of the server with wrk and measures pgbench against the same
 /// PostgreSQL in the same run, for the `bench-*` commands.
@@ -152,6 +153,14 @@ public struct HTTPLoad: Sendable {
             let rate = Double(line.dropFirst(6).split(separator: " ")[0])
         else { throw Failure("pgbench printed no rate:\n\(output)") }
         return rate
+    }
+
+    /// pgbench's rate inserting into `scratch`, recreated empty with the columns, defaults,
+    /// constraints and indexes of `table` so the reference does the same index work as the server.
+    public func pgbenchInsertRate(into scratch: String, like table: String, script: String, pool: PostgresPool, work: URL) async throws -> Double {
+        try await pool.query("DROP TABLE IF EXISTS \(scratch)")
+        try await pool.query("CREATE TABLE \(scratch) (LIKE \(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+        return try pgbenchRate(script: script, work: work)
     }
 
     public static func run(_ executable: String, _ arguments: [String]) throws -> String {

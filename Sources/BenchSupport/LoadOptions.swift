@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The options every `bench-*` command takes: where the scratch database and the tools are, and
 /// how hard and how long to load the server.
@@ -17,5 +18,14 @@ public struct LoadOptions: ParsableArguments {
     public var load: HTTPLoad {
         HTTPLoad(databaseURL: databaseURL, hromada: hromada, wrk: wrk, pgbench: pgbench, connections: connections, seconds: seconds,
                  rounds: rounds, port: port)
+    }
+
+    /// A fresh folder for the bench's scripts and data: `chosen` when the caller named one,
+    /// otherwise one per process under the temporary directory.
+    public static func workDirectory(_ bench: String, chosen: String? = nil) throws -> URL {
+        let work = chosen.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-\(bench)-\(getpid())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        return work
     }
 }

@@ -19,9 +19,7 @@ struct BenchVote: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 4)
-        let work = prepareOnly.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("hromada-bench-vote-\(getpid())")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let work = try LoadOptions.workDirectory("vote", chosen: prepareOnly)
         print("Preparing \(Self.voters) verified voters with API tokens and a cycle with \(Self.projects) admitted projects…")
         let pairs = try await prepare(pool, into: work)
         if prepareOnly != nil {
@@ -40,9 +38,7 @@ struct BenchVote: AsyncParsableCommand {
         var references: [Double] = []
         for _ in 0..<options.rounds {
             runs.append(try load.runWrk(pairs: pairs, round: runs.count, pathTemplate: "/api/v1/khmelnytskyi/budget/projects/%s/votes", work: work))
-            try await pool.query("DROP TABLE IF EXISTS bench_vote_rows")
-            try await pool.query("CREATE TABLE bench_vote_rows (LIKE budget_votes INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
-            references.append(try load.pgbenchRate(script: Self.pgbenchScript, work: work))
+            references.append(try await load.pgbenchInsertRate(into: "bench_vote_rows", like: "budget_votes", script: Self.pgbenchScript, pool: pool, work: work))
         }
         let result = HTTPLoad.median(runs)
         let reference = HTTPLoad.median(references)

@@ -57,8 +57,11 @@ import Testing
         let document = try #require(try await services.workflow.find(sourceType: ReportStore.sourceType, sourceID: String(id), communityID: community.id))
         let sewage = try await category("water_sewage", services)
         #expect(document.departmentID == sewage.departmentID && document.kind == .problemReport)
-        #expect(document.dueOn == document.registeredOn.adding(days: sewage.responseDays)
-                || document.dueOn > document.registeredOn.adding(days: sewage.responseDays), "a target on a day off moves to the next working day")
+        // The category's target in calendar days; one ending on a day off moves to the next working day.
+        let calendar = WorkingCalendar(holidays: try await services.communities.holidays(of: community.id))
+        #expect(document.dueOn == calendar.dueDate(registeredOn: document.registeredOn, rule: .calendarDays(sewage.responseDays)))
+        #expect(document.dueOn != calendar.dueDate(registeredOn: document.registeredOn, rule: DocumentKind.problemReport.defaultDeadline),
+                "not the kind's default term")
         #expect(try await services.reports.find(id, communityID: community.id).status == .accepted)
         await #expect(throws: AppError.self) {
             try await services.reports.accept(id, by: try await viewer("moderator", services), community: community, ip: nil)

@@ -358,17 +358,17 @@ public struct GeoportalStore: Sendable {
         else { throw AppError(.validation, fieldErrors: ["category": "report.error.category"]) }
         var draft = draft
         draft.location = object.anchor
-        let id = try await reports.file(draft, photos: photos, by: .person(viewer), community: community, ip: ip)
-        try await database.transaction { session in
+        let outbox = reports.outbox
+        let title = "\(register.nameUK) \(object.sourceID): \(String(draft.description.prefix(120)))"
+        return try await reports.file(draft, photos: photos, by: .person(viewer), community: community, ip: ip) { [workflow] id, session in
             try await session.query("UPDATE reports SET gis_object_id = $2 WHERE id = $1", id, object.id)
             let report = try await ReportStore.lock(id, communityID: community.id, on: session)
-            try await ReportStore.move(report, .accept, actorID: nil, text: "", communitySlug: community.slug, outbox: reports.outbox, on: session)
+            try await ReportStore.move(report, .accept, actorID: nil, text: "", communitySlug: community.slug, outbox: outbox, on: session)
             _ = try await workflow.register(
                 RegistrationRequest(kind: .geoFeedback, sourceType: ReportStore.sourceType, sourceID: String(id),
-                                    title: "\(register.nameUK) \(object.sourceID): \(String(draft.description.prefix(120)))",
+                                    title: title,
                                     category: category.code, authorID: viewer.person.id, departmentID: register.departmentID),
                 communityID: community.id, communitySlug: community.slug, on: session)
         }
-        return id
     }
 }

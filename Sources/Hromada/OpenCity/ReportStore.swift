@@ -68,9 +68,11 @@ public struct ReportStore: Sendable {
         case application(id: Int, name: String?, email: String?)
     }
 
-    /// Files a report after checking it; the photos are already cleaned. Returns the new id.
-    public func file(_ draft: ReportDraft, photos: [CleanedImage] = [], by reporter: Reporter, community: Community,
-                     ip: String?) async throws -> Int {
+    /// Files a report after checking it; the photos are already cleaned. `then` runs in the same
+    /// transaction with the new id (the geoportal links and registers its feedback there), so the
+    /// report and what follows from it are stored together or not at all. Returns the new id.
+    public func file(_ draft: ReportDraft, photos: [CleanedImage] = [], by reporter: Reporter, community: Community, ip: String?,
+                     then: (@Sendable (Int, PostgresSession) async throws -> Void)? = nil) async throws -> Int {
         let errors = draft.errors(categories: try await categories(of: community.id))
         guard errors.isEmpty, let categoryID = draft.categoryID, let location = draft.location else {
             throw AppError(.validation, fieldErrors: errors)
@@ -95,6 +97,7 @@ public struct ReportStore: Sendable {
             try await AuditLog.record(AuditEntry(actorID: authorID, communityID: community.id, action: "report.file", objectType: "report",
                                                  objectID: String(id), summary: applicationID.map { "open311 application \($0)" } ?? "", ip: ip),
                                       on: session)
+            try await then?(id, session)
             return id
         }
     }
