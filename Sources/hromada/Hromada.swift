@@ -49,17 +49,22 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Address to listen on (HOST).") var host: String?
     @Option(help: "Port to listen on (PORT).") var port: Int?
+    @Option(help: "A hot standby for public reads (DATABASE_READ_URL).") var databaseReadURL: String?
 
     func run() async throws {
         var configuration = try common.configuration()
         if let host { configuration.host = host }
         if let port { configuration.port = port }
+        if let databaseReadURL { configuration.readDatabaseURL = databaseReadURL }
         try configuration.validateForServing()
         let logger = makeLogger(configuration.logLevel)
         let pool = PostgresPool(
             configuration: PostgresConfiguration(url: configuration.databaseURL), size: configuration.databasePoolSize,
             logger: logger)
         try await migrate(configuration, pool: pool, logger: logger)
+        let replica = configuration.readDatabaseURL.map {
+            PostgresPool(configuration: PostgresConfiguration(url: $0), size: configuration.databasePoolSize, logger: logger)
+        }
         var mailTransport: (any MailTransport)?
         if let url = configuration.smtpURL {
             guard let smtp = SMTPConfiguration(url: url) else {
@@ -67,7 +72,8 @@ struct Serve: AsyncParsableCommand {
             }
             mailTransport = SMTPDelivery(configuration: smtp)
         }
-        let services = try await AppServices(configuration: configuration, database: pool, logger: logger, mailTransport: mailTransport)
+        let services = try await AppServices(
+            configuration: configuration, database: pool, replica: replica, logger: logger, mailTransport: mailTransport)
         let housekeeping = Task {
             while !Task.isCancelled {
                 try? await services.sessions.prune()

@@ -215,6 +215,7 @@ import Testing
         #expect(configuration.timeoutSeconds == 10)
         #expect(SMTPConfiguration(url: "smtp://mail.example.ua?from=a@example.ua")?.port == 25)
         #expect(SMTPConfiguration(url: "smtp://[::1]:2525?from=a@example.ua")?.host == "::1")
+        #expect(SMTPConfiguration(url: "smtp://127.0.0.1?from=a@example.ua&helo=web2.example.ua")?.heloName == "web2.example.ua")
     }
 
     @Test(arguments: [

@@ -5,6 +5,8 @@ import Logging
 public struct AppConfiguration: Sendable {
     /// `DATABASE_URL`: a libpq URL.
     public var databaseURL: String
+    /// `DATABASE_READ_URL`: a hot standby of that database for public reads; unset, they go to the primary.
+    public var readDatabaseURL: String?
     /// `HOST` and `PORT` to listen on.
     public var host: String
     public var port: Int
@@ -83,6 +85,7 @@ public struct AppConfiguration: Sendable {
         }
         let secret = environment["HROMADA_SECRET_KEY"] ?? ""
         var configuration = AppConfiguration(databaseURL: databaseURL, secretKey: Array(secret.utf8))
+        if let url = environment["DATABASE_READ_URL"], !url.isEmpty { configuration.readDatabaseURL = url }
         if let host = environment["HOST"] { configuration.host = host }
         if let port = environment["PORT"] {
             guard let value = Int(port), (1...65535).contains(value) else { throw ConfigurationError.invalid("PORT", port) }

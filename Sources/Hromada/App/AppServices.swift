@@ -8,6 +8,10 @@ import Prometheus
 public struct AppServices: Sendable {
     public let configuration: AppConfiguration
     public let database: PostgresPool
+    /// Where public lists, maps and open data read: a hot standby when `DATABASE_READ_URL` is set
+    /// (a moment behind the primary), otherwise the primary itself. Nothing that a person's next
+    /// step depends on reads here.
+    public let replica: PostgresPool
     public let catalogue: TranslationCatalogue
     public let renderer: PageRenderer
     public let metrics: PrometheusCollectorRegistry
@@ -33,10 +37,12 @@ public struct AppServices: Sendable {
     public let mailTransport: (any MailTransport)?
 
     public init(
-        configuration: AppConfiguration, database: PostgresPool, logger: Logger, mailTransport: (any MailTransport)? = nil
+        configuration: AppConfiguration, database: PostgresPool, replica: PostgresPool? = nil, logger: Logger,
+        mailTransport: (any MailTransport)? = nil
     ) async throws {
         self.configuration = configuration
         self.database = database
+        self.replica = replica ?? database
         self.logger = logger
         self.catalogue = try TranslationCatalogue.load(from: AppResources.catalogueURL)
         self.renderer = try await PageRenderer(catalogue: catalogue)
@@ -59,12 +65,12 @@ public struct AppServices: Sendable {
         self.workflow = WorkflowStore(
             database: database, outbox: outbox,
             sources: [AppealSource(), PetitionSource(outbox: outbox), BudgetSource(), ReportSource(outbox: outbox), ConsultationSource()])
-        self.reports = ReportStore(database: database, workflow: workflow, outbox: outbox, media: media)
+        self.reports = ReportStore(database: database, replica: self.replica, workflow: workflow, outbox: outbox, media: media)
         self.consultations = ConsultationStore(database: database, workflow: workflow, outbox: outbox)
-        self.geoportal = GeoportalStore(database: database, workflow: workflow, reports: reports)
+        self.geoportal = GeoportalStore(database: database, replica: self.replica, workflow: workflow, reports: reports)
         self.appeals = AppealStore(database: database, workflow: workflow)
         self.petitions = PetitionStore(
-            database: database, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,
+            database: database, replica: self.replica, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,
             logger: logger)
         self.budget = BudgetStore(database: database, workflow: workflow, outbox: outbox, receipts: BallotReceipts(secretKey: configuration.secretKey),
                                   media: media)

@@ -25,6 +25,8 @@ public struct ImportFeature: Sendable {
 /// Registers and objects in PostgreSQL; feedback on an object goes to Open City.
 public struct GeoportalStore: Sendable {
     let database: PostgresPool
+    /// Object pages and OGC items read from here (see ``AppServices/replica``).
+    let replica: PostgresPool
     let workflow: WorkflowStore
     let reports: ReportStore
 
@@ -209,11 +211,11 @@ public struct GeoportalStore: Sendable {
     public func featurePage(in register: GISRegister, boundingBox: (Double, Double, Double, Double)?, filters: [String: String], limit: Int,
                             offset: Int) async throws -> (features: [String], matched: Int?) {
         let (condition, parameters) = Self.condition(register: register, boundingBox: boundingBox, filters: filters)
-        let counted: Int = try await database.query(
+        let counted: Int = try await replica.query(
             "SELECT count(*)::int AS n FROM (SELECT 1 FROM gis_objects o WHERE \(condition) LIMIT \(Self.countedMatches + 1)) x",
             parameters: parameters, planning: .eachRun)[0].decode("n")
         let order = counted >= 5_000 ? "o.id" : "o.id + 0"
-        let features = try await database.query(
+        let features = try await replica.query(
             """
             SELECT json_build_object('type', 'Feature', 'id', o.id, 'geometry', ST_AsGeoJSON(o.geometry, 6)::json,
                                      'properties', o.attributes || jsonb_build_object('source_id', o.source_id, 'version', o.version))::text AS feature
@@ -243,11 +245,11 @@ public struct GeoportalStore: Sendable {
     public func objects(in register: GISRegister, boundingBox: (Double, Double, Double, Double)?, filters: [String: String], limit: Int,
                         offset: Int) async throws -> (objects: [GISObject], matched: Int) {
         let (condition, parameters) = Self.condition(register: register, boundingBox: boundingBox, filters: filters)
-        let objects = try await database.query(
+        let objects = try await replica.query(
             Self.selectObject + " WHERE \(condition) ORDER BY o.id LIMIT $\(parameters.count + 1) OFFSET $\(parameters.count + 2)",
             parameters: parameters + [limit, offset], planning: .eachRun
         ).map(Self.object)
-        let matched: Int = try await database.query("SELECT count(*)::int AS n FROM gis_objects o WHERE \(condition)", parameters: parameters,
+        let matched: Int = try await replica.query("SELECT count(*)::int AS n FROM gis_objects o WHERE \(condition)", parameters: parameters,
                                                     planning: .eachRun)[0].decode("n")
         return (objects, matched)
     }

@@ -41,7 +41,8 @@ public struct SMTPConfiguration: Sendable, Equatable {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    /// Parses "smtp://host:port?from=noreply@example.ua" (port defaults to 25); nil when malformed or `from` missing.
+    /// Parses "smtp://host:port?from=noreply@example.ua&helo=web1.example.ua" (port defaults to 25,
+    /// `helo` to "hromada.local"); nil when malformed or `from` missing.
     ///
     /// Credentials and paths are rejected rather than ignored: this client cannot authenticate, and
     /// silently dropping them would hide a misconfiguration until the relay refuses mail.
@@ -62,7 +63,8 @@ public struct SMTPConfiguration: Sendable, Equatable {
               let from = components.queryItems?.first(where: { $0.name == "from" })?.value,
               hasAddrSpecShape(from)
         else { return nil }
-        self.init(host: host, port: port, from: from)
+        self.init(host: host, port: port, from: from,
+                  heloName: components.queryItems?.first(where: { $0.name == "helo" })?.value ?? "hromada.local")
     }
 }
 

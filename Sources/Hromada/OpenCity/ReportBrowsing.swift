@@ -114,11 +114,11 @@ extension ReportStore {
     {
         let (condition, parameters) = Self.condition(filter, communityID: communityID)
         let n = parameters.count
-        let reports = try await database.query(
+        let reports = try await replica.query(
             Self.select + " WHERE \(condition) ORDER BY r.created_at DESC, r.id DESC LIMIT $\(n + 1) OFFSET $\(n + 2)",
             parameters: parameters + [pageSize, max(0, page - 1) * pageSize], planning: .eachRun
         ).map(Self.report)
-        let total: Int = try await database.query("SELECT count(*)::int AS n FROM reports r WHERE \(condition)", parameters: parameters)[0]
+        let total: Int = try await replica.query("SELECT count(*)::int AS n FROM reports r WHERE \(condition)", parameters: parameters)[0]
             .decode("n")
         return (reports, total)
     }
@@ -130,12 +130,12 @@ extension ReportStore {
     /// in view finds a page sooner. A bounded count through the spatial index tells which it is.
     public func mapPoints(_ filter: ReportFilter, communityID: Int) async throws -> (points: [MapPoint], truncated: Bool) {
         let (condition, parameters) = Self.condition(filter, communityID: communityID)
-        let inView: Int = try await database.query(
+        let inView: Int = try await replica.query(
             "SELECT count(*)::int AS n FROM (SELECT 1 FROM reports r WHERE \(condition) LIMIT \(Self.sparseView)) sample",
             parameters: parameters, planning: .eachRun)[0].decode("n")
         // Sorting on an expression keeps the planner off the date index when the view is sparse.
         let order = inView < Self.sparseView ? "r.created_at + interval '0 seconds' DESC" : "r.created_at DESC"
-        let rows = try await database.query(
+        let rows = try await replica.query(
             """
             SELECT r.id, ST_Y(r.location) AS latitude, ST_X(r.location) AS longitude, r.category_id, r.status FROM reports r
             WHERE \(condition) ORDER BY \(order) LIMIT $\(parameters.count + 1)

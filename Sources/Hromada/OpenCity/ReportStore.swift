@@ -5,6 +5,8 @@ import Postgres
 /// the map and categories are in the extensions beside this file.
 public struct ReportStore: Sendable {
     let database: PostgresPool
+    /// The public list and map read from here (see ``AppServices/replica``).
+    let replica: PostgresPool
     let workflow: WorkflowStore
     let outbox: Outbox
     let media: MediaStore

@@ -50,18 +50,18 @@ extension PetitionStore {
     public func list(_ list: PetitionList, sort: PetitionSort, search: String, communityID: Int, page: Int) async throws -> (petitions: [Petition], total: Int) {
         let query = search.trimmingCharacters(in: .whitespacesAndNewlines)
         let condition = "p.community_id = $1 AND p.status = ANY($2) AND ($3 = '' OR p.search @@ plainto_tsquery('simple', $3))"
-        let petitions = try await database.query(
+        let petitions = try await replica.query(
             "SELECT * FROM (\(Self.select) WHERE \(condition)) p ORDER BY \(sort.orderBy) LIMIT $4 OFFSET $5",
             communityID, list.statuses, query, Self.pageSize, max(0, page - 1) * Self.pageSize
         ).map(Self.petition)
-        let total = try await database.query(
+        let total = try await replica.query(
             "SELECT count(*) AS n FROM petitions p WHERE \(condition)", communityID, list.statuses, query)[0].decode("n", as: Int.self)
         return (petitions, total)
     }
 
     /// Valid signatures in signing order, a page at a time; names from the verified identity.
     public func signers(of id: Int, page: Int) async throws -> (signers: [PetitionSigner], total: Int) {
-        let signers = try await database.query(
+        let signers = try await replica.query(
             """
             SELECT coalesce(v.verified_name, p.full_name) AS name, s.signed_at
             FROM petition_signatures s
@@ -72,7 +72,7 @@ extension PetitionStore {
             ORDER BY s.signed_at, s.id LIMIT $2 OFFSET $3
             """, id, Self.signersPerPage, max(0, page - 1) * Self.signersPerPage
         ).map { PetitionSigner(name: try $0.decode("name"), signedAt: try $0.decode("signed_at")) }
-        return (signers, try await signatureCount(id))
+        return (signers, try await Self.signatureCount(id, in: replica))
     }
 
     /// Whether the person has a valid signature on the petition.
@@ -93,7 +93,7 @@ extension PetitionStore {
 extension PetitionStore {
     /// Every valid signature of the community's public petitions, for open data.
     public func allSigners(communityID: Int) async throws -> [(petitionID: Int, signer: PetitionSigner)] {
-        try await database.query(
+        try await replica.query(
             """
             SELECT s.petition_id, coalesce(v.verified_name, p.full_name) AS name, s.signed_at
             FROM petition_signatures s

@@ -10,6 +10,8 @@ import Postgres
 /// The count is the sum of the shards, exact as soon as a signature commits.
 public struct PetitionStore: Sendable {
     let database: PostgresPool
+    /// Public lists, signers and open data read from here (see ``AppServices/replica``).
+    let replica: PostgresPool
     let workflow: WorkflowStore
     let outbox: Outbox
     /// Addresses whose signings are not counted for the per-IP limit (a service centre's NAT, a benchmark).
@@ -20,8 +22,10 @@ public struct PetitionStore: Sendable {
     /// "already signed".
     let signings: RequestCoalescer<SigningRequest, (facts: SigningFacts, inserted: Bool)>
 
-    init(database: PostgresPool, workflow: WorkflowStore, outbox: Outbox, rateLimitExemptIPs: Set<String>, logger: Logger) {
+    init(database: PostgresPool, replica: PostgresPool, workflow: WorkflowStore, outbox: Outbox, rateLimitExemptIPs: Set<String>,
+         logger: Logger) {
         self.database = database
+        self.replica = replica
         self.workflow = workflow
         self.outbox = outbox
         self.rateLimitExemptIPs = rateLimitExemptIPs
@@ -291,7 +295,11 @@ public struct PetitionStore: Sendable {
     }
 
     public func signatureCount(_ id: Int) async throws -> Int {
-        try await database.query(
+        try await Self.signatureCount(id, in: database)
+    }
+
+    static func signatureCount(_ id: Int, in pool: PostgresPool) async throws -> Int {
+        try await pool.query(
             "SELECT coalesce(sum(signatures), 0)::int AS n FROM petition_signature_counts WHERE petition_id = $1", id
         )[0].decode("n")
     }
