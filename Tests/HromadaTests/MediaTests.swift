@@ -12,14 +12,22 @@ enum SampleImages {
 
     static let scan: [UInt8] = [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD9]
 
-    /// A JPEG with JFIF, an Exif segment holding a GPS block, a comment and a quantisation table.
-    static var jpegWithGPS: [UInt8] {
+    /// A JPEG with JFIF, an Exif segment holding a GPS block, a comment, a quantisation table and
+    /// a baseline frame of 640 × 480.
+    static var jpegWithGPS: [UInt8] { jpeg(width: 640, height: 480, comment: "taken at home") }
+
+    static func jpeg(width: Int, height: Int, comment: String) -> [UInt8] {
         [0xFF, 0xD8]
             + segment(0xE0, Array("JFIF\0".utf8) + [1, 2, 0, 0, 1, 0, 1, 0, 0])
             + segment(0xE1, Array("Exif\0\0".utf8) + Array("MM\0*GPSLatitude 49.4229 GPSLongitude 26.9871".utf8))
-            + segment(0xFE, Array("taken at home".utf8))
+            + segment(0xFE, Array(comment.utf8))
             + segment(0xDB, [0x00] + Array(repeating: 1, count: 64))
+            + segment(0xC0, [8, UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 1, 1, 0x11, 0])
             + scan
+    }
+
+    static func bigEndian32(_ value: Int) -> [UInt8] {
+        [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
     }
 
     static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
@@ -28,9 +36,12 @@ enum SampleImages {
             + Array(type.utf8) + data + [0, 0, 0, 0]
     }
 
-    static var pngWithText: [UInt8] {
-        ImageSanitizer.pngSignature + chunk("IHDR", Array(repeating: 1, count: 13)) + chunk("tEXt", Array("Location\0Khmelnytskyi".utf8))
-            + chunk("eXIf", Array("MM\0*GPS".utf8)) + chunk("IDAT", [1, 2, 3]) + chunk("IEND", [])
+    static var pngWithText: [UInt8] { png(width: 800, height: 600) }
+
+    static func png(width: Int, height: Int) -> [UInt8] {
+        ImageSanitizer.pngSignature + chunk("IHDR", bigEndian32(width) + bigEndian32(height) + [8, 6, 0, 0, 0])
+            + chunk("tEXt", Array("Location\0Khmelnytskyi".utf8)) + chunk("eXIf", Array("MM\0*GPS".utf8)) + chunk("IDAT", [1, 2, 3])
+            + chunk("IEND", [])
     }
 
     static func riffChunk(_ fourCC: String, _ data: [UInt8]) -> [UInt8] {
@@ -38,8 +49,12 @@ enum SampleImages {
         return Array(fourCC.utf8) + [UInt8(size & 0xFF), UInt8(size >> 8 & 0xFF), 0, 0] + data + (size % 2 == 1 ? [0] : [])
     }
 
-    static var webpWithExif: [UInt8] {
-        let body = Array("WEBP".utf8) + riffChunk("VP8X", [0x1C, 0, 0, 0, 9, 0, 0, 9, 0, 0]) + riffChunk("VP8 ", [9, 8, 7, 6])
+    static var webpWithExif: [UInt8] { webp(canvasWidth: 10, canvasHeight: 10) }
+
+    static func webp(canvasWidth: Int, canvasHeight: Int) -> [UInt8] {
+        let (w, h) = (canvasWidth - 1, canvasHeight - 1)
+        let canvas: [UInt8] = [UInt8(w & 0xFF), UInt8(w >> 8 & 0xFF), UInt8(w >> 16 & 0xFF), UInt8(h & 0xFF), UInt8(h >> 8 & 0xFF), UInt8(h >> 16 & 0xFF)]
+        let body = Array("WEBP".utf8) + riffChunk("VP8X", [0x1C, 0, 0, 0] + canvas) + riffChunk("VP8 ", [9, 8, 7, 6])
             + riffChunk("EXIF", Array("MM\0*GPS!".utf8) + [1]) + riffChunk("XMP ", Array("<x:gps/>".utf8))
         return Array("RIFF".utf8) + [UInt8(body.count & 0xFF), UInt8(body.count >> 8), 0, 0] + body
     }
@@ -82,6 +97,30 @@ enum SampleImages {
         let six = Array(repeating: UploadedFile(field: "photos", filename: "a.jpg", bytes: SampleImages.jpegWithGPS), count: 6)
         #expect(throws: AppError.self) { try MediaStore.images(from: six, field: "photos", limit: 5) }
         #expect(try MediaStore.images(from: Array(six.prefix(5)), field: "photos", limit: 5).count == 5)
+    }
+
+    /// A few bytes that declare a picture too big to decode (a decompression bomb) are refused in
+    /// every format, with their own message; a picture of a phone's full size passes.
+    @Test func picturesThatDeclareTooManyPixelsAreRefused() throws {
+        for bomb in [SampleImages.png(width: 100_000, height: 100_000), SampleImages.jpeg(width: 20_000, height: 20_000, comment: ""),
+                     SampleImages.webp(canvasWidth: 16_000, canvasHeight: 16_000), SampleImages.png(width: 20_000, height: 10)] {
+            #expect(throws: ImageSanitizer.Failure.tooManyPixels) { try ImageSanitizer.sanitized(bomb) }
+            let upload = UploadedFile(field: "photos", filename: "bomb.png", bytes: bomb)
+            let refusal = #expect(throws: AppError.self) { try MediaStore.images(from: [upload], field: "photos", limit: 5) }
+            #expect(refusal?.fieldErrors == ["photos": "media.error.too_many_pixels"])
+        }
+        #expect(try ImageSanitizer.sanitized(SampleImages.jpeg(width: 8_160, height: 6_120, comment: "")).format == .jpeg)
+        // A JPEG without a frame header declares no size at all.
+        let withoutFrame = [0xFF, 0xD8] + SampleImages.segment(0xDB, [0x00] + Array(repeating: 1, count: 64)) + SampleImages.scan
+        #expect(throws: ImageSanitizer.Failure.malformed) { try ImageSanitizer.sanitized(withoutFrame) }
+    }
+
+    /// A JPEG whose comment is a web page (a polyglot) loses the comment: what is stored and served
+    /// is only a picture, sent as `image/jpeg` with `nosniff`.
+    @Test func aPolyglotLosesItsPayload() throws {
+        let polyglot = SampleImages.jpeg(width: 10, height: 10, comment: "<html><script>alert(document.cookie)</script></html>")
+        let cleaned = try ImageSanitizer.sanitized(polyglot)
+        #expect(cleaned.format == .jpeg && !contains(cleaned.bytes, "<script>") && !contains(cleaned.bytes, "<html>"))
     }
 
     @Test func multipartBodies() throws {

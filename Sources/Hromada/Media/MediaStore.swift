@@ -40,6 +40,8 @@ public struct MediaStore: Sendable {
             guard file.bytes.count <= maximumBytes else { throw AppError(.validation, fieldErrors: [field: "media.error.too_large"]) }
             do {
                 return try ImageSanitizer.sanitized(file.bytes)
+            } catch ImageSanitizer.Failure.tooManyPixels {
+                throw AppError(.validation, fieldErrors: [field: "media.error.too_many_pixels"])
             } catch {
                 throw AppError(.validation, fieldErrors: [field: "media.error.not_an_image"])
             }
