@@ -167,25 +167,7 @@ import Testing
             let person = try #require(try await services.accounts.person(email: email))
             tokens[caller] = try await services.sessions.create(personID: person.id, kind: .api, ip: nil, userAgent: nil).token
         }
-        let appealID: Int = try await services.database.query("SELECT min(id) AS id FROM appeals WHERE community_id = $1", community.id)[0].decode("id")
-        let appealDocument: Int = try await services.database.query(
-            "SELECT id FROM documents WHERE source_type = 'appeal' AND source_id = $1", String(appealID))[0].decode("id")
-        let publicDocument: Int = try await services.database.query(
-            "SELECT min(id) AS id FROM documents WHERE is_public AND community_id = $1", community.id)[0].decode("id")
-        let petition: Int = try await services.database.query(
-            "SELECT min(id) AS id FROM petitions WHERE status = 'collecting' AND community_id = $1", community.id)[0].decode("id")
-
-        // The demo cycle whose voting is open, and its first project (safety and lighting).
-        let cycle: Int = try await services.database.query(
-            "SELECT max(id) AS id FROM budget_cycles WHERE community_id = $1", community.id)[0].decode("id")
-        let project: Int = try await services.database.query("SELECT min(id) AS id FROM budget_projects WHERE cycle_id = $1", cycle)[0].decode("id")
-
-        // The demo consultation that is open, and one of its comments.
-        let consultation: Int = try await services.database.query(
-            "SELECT min(id) AS id FROM consultations WHERE community_id = $1 AND closed_at IS NULL AND ends_on >= current_date", community.id)[0].decode("id")
-        let comment: Int = try await services.database.query(
-            "SELECT min(id) AS id FROM consultation_comments WHERE consultation_id = $1", consultation)[0].decode("id")
-
+        let samples = try await RouteSamples(services, community: community)
         let callerTokens = tokens
         let router = buildRouter(services: services)
         let routes = router.routes.map { (method: $0.method, path: $0.path.description) }
@@ -197,17 +179,7 @@ import Testing
                 let key = "\(route.method.rawValue) \(route.path)"
                 guard let rule = Self.rules[key] else { continue }
                 if case .skipped = rule { continue }
-                let id = route.path.contains("/consultations/") ? consultation
-                    : route.path.contains("/office/documents/") ? appealDocument
-                    : route.path.contains("/documents/") ? publicDocument
-                    : route.path.contains("/appeals/") ? appealID : petition
-                let uri = route.path.replacingOccurrences(of: "{community}", with: "khmelnytskyi")
-                    .replacingOccurrences(of: "{id}", with: String(id)).replacingOccurrences(of: "{grant}", with: "999999")
-                    .replacingOccurrences(of: "{day}", with: "2099-01-01").replacingOccurrences(of: "{code}", with: "en")
-                    .replacingOccurrences(of: "{cycle}", with: String(cycle)).replacingOccurrences(of: "{project}", with: String(project))
-                    .replacingOccurrences(of: "{comment}", with: String(comment))
-                    .replacingOccurrences(of: "{register}", with: "street-lighting").replacingOccurrences(of: "{object}", with: "1")
-                    .replacingOccurrences(of: "{collection}", with: "street-lighting").replacingOccurrences(of: "{feature}", with: "1")
+                let uri = samples.uri(route.path)
                 for caller in Caller.allCases {
                     var headers: HTTPFields = [.accept: "application/json"]
                     if let token = callerTokens[caller] { headers[.authorization] = "Bearer \(token)" }

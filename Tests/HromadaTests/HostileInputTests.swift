@@ -11,13 +11,38 @@ import Testing
 @Suite struct HostileInputTests {
     static let payloads = [
         "<script>alert('x')</script>", "\"><img src=x onerror=alert(1)>", "'><svg onload=alert(1)>", "</textarea><script>alert(2)</script>",
+        "\" autofocus onfocus=alert(3) x=\"", "<iframe src=javascript:alert(4)></iframe>", "<a href=\"javascript:alert(5)\">link</a>",
+        "{{#lambda}}{{{raw}}}{{/lambda}}<style>*{display:none}</style>",
     ]
+
+    /// Signs in once as each account and checks that none of its pages shows any payload as it was typed.
+    static func expectInert(_ pages: [(email: String?, path: String)], _ services: AppServices) async throws {
+        for (email, paths) in Dictionary(grouping: pages, by: { $0.email ?? "" }) {
+            try await TestApp.withBrowser(services) { browser in
+                if !email.isEmpty { try await browser.signIn(email) }
+                for path in paths.map(\.path) { try await expectInert(path, browser) }
+            }
+        }
+    }
+
+    static func expectInert(_ path: String, _ browser: Browser) async throws {
+        let response = try await browser.get(path)
+        #expect(response.status == .ok, "\(path): \(response.status)")
+        for payload in payloads {
+            #expect(!response.body.contains(payload), "\(path) shows \(payload) unescaped")
+        }
+        // The payloads' working parts: escaped, they show as text; raw, they would act.
+        for marker in ["<script>alert", "<img src=x", "<svg onload", "\" autofocus", "<iframe", "href=\"javascript:", "<style>*"] {
+            #expect(!response.body.contains(marker), "\(path) contains \(marker)")
+        }
+    }
 
     /// Every text a person can type and others then read is shown inert on every page that shows it.
     @Test func markupInTextIsEscapedWhereverItIsShown() async throws {
         let services = try await TestApp.services(suite: "hostile_input")
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let citizen = try #require(try await services.accounts.viewer(email: "citizen@khmelnytskyi.demo"))
+        var pages: [(email: String?, path: String)] = []
         for (index, payload) in Self.payloads.enumerated() {
             // Shown on the administrators' member list.
             _ = try await services.accounts.signUp(
@@ -42,7 +67,7 @@ import Testing
             try await services.workflow.perform(
                 ActionRequest(.answer, comment: "Answer \(payload)", outcome: "answered"), documentID: document.id, by: official, community: community)
 
-            let pages: [(email: String, path: String)] = [
+            pages += [
                 ("citizen@khmelnytskyi.demo", "/khmelnytskyi/appeals/\(appeal.id)"),
                 ("citizen@khmelnytskyi.demo", "/khmelnytskyi/appeals"),
                 ("citizen@khmelnytskyi.demo", "/account"),
@@ -53,15 +78,39 @@ import Testing
                 ("moderator@khmelnytskyi.demo", "/khmelnytskyi/moderation"),
                 ("moderator@khmelnytskyi.demo", "/khmelnytskyi/petitions/\(petition.id)"),
             ]
-            for page in pages {
-                try await TestApp.withBrowser(services) { browser in
-                    try await browser.signIn(page.email)
-                    let body = try await browser.get(page.path).body
-                    #expect(!body.contains(payload), "\(page.path) shows \(payload) unescaped")
-                    #expect(!body.contains("<script>alert"), "\(page.path)")
-                    #expect(!body.contains("onerror=alert(1)>"), "\(page.path)")
-                }
-            }
         }
+        try await Self.expectInert(pages, services)
+    }
+
+    /// The same for Open City reports, consultation comments and budget projects, on their public
+    /// pages, lists and the staff pages that show them.
+    @Test func markupInModuleTextsIsEscapedWhereverItIsShown() async throws {
+        let services = try await TestApp.services(suite: "hostile_input")
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let citizen = try #require(try await services.accounts.viewer(email: "citizen@khmelnytskyi.demo"))
+        let roads = try #require(try await services.reports.categories(of: community.id).first { $0.code == "roads" })
+        let consultation: Int = try await services.database.query(
+            "SELECT min(id) AS id FROM consultations WHERE community_id = $1 AND closed_at IS NULL AND ends_on >= current_date", community.id)[0].decode("id")
+        let (cycle, _) = try await BudgetFixtures.cycle(services, projects: 0, votesPerVoter: 1, phase: .submission)
+        let category = try await services.budget.categories(of: cycle.id)[0]
+        var pages: [(email: String?, path: String)] = [
+            (nil, "/khmelnytskyi/reports"), (nil, "/khmelnytskyi/consultations/\(consultation)"),
+            ("moderator@khmelnytskyi.demo", "/khmelnytskyi/moderation/reports"), (nil, "/khmelnytskyi/budget/cycles/\(cycle.id)"),
+        ]
+        for payload in Self.payloads {
+            let report = try await services.reports.file(
+                ReportDraft(categoryID: roads.id, location: GeoPoint(latitude: 49.42, longitude: 26.98), address: "Вулиця \(payload)",
+                            description: "Яма на дорозі \(payload)"),
+                by: .person(citizen), community: community, ip: nil)
+            try await services.consultations.comment(on: consultation, sectionID: nil, parentID: nil, body: "Пропозиція \(payload)", by: citizen,
+                                                     community: community, verifications: services.verifications, ip: nil)
+            let project = try await services.budget.submit(
+                ProjectDraft(categoryID: category.id, title: "Проєкт \(payload)", description: String(repeating: "Опис \(payload). ", count: 3),
+                             location: nil, lines: [CostLine(item: "Роботи \(payload)", quantityHundredths: 100, unitPrice: 10_000_00)]),
+                to: cycle.id, by: citizen, community: community, verifications: services.verifications, ip: nil)
+            pages += [(nil, "/khmelnytskyi/reports/\(report)"), (nil, "/khmelnytskyi/budget/projects/\(project)"),
+                      ("citizen@khmelnytskyi.demo", "/khmelnytskyi/budget/projects/\(project)/edit")]
+        }
+        try await Self.expectInert(pages, services)
     }
 }

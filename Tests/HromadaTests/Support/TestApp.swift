@@ -140,6 +140,11 @@ final class Browser: @unchecked Sendable {
         return Page(status: response.status, headers: response.headers, body: text)
     }
 
+    /// Sets a cookie as if an earlier response (or an attacker) had.
+    func setCookie(_ name: String, _ value: String) {
+        cookies[name] = value
+    }
+
     /// Signs in through the form.
     @discardableResult
     func signIn(_ email: String, password: String = DemoData.password) async throws -> Page {

@@ -1,0 +1,108 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Postgres
+import Testing
+
+@testable import Hromada
+
+/// CSRF on every form, session fixation, and the cookies' flags.
+@Suite struct SessionSecurityTests {
+    func services() async throws -> AppServices { try await TestApp.services(suite: "session_security") }
+
+    /// Rows in every table but those a refused request may touch (the session's last use, rate-limit windows).
+    static func rowCounts(_ services: AppServices) async throws -> [String: Int] {
+        let tables = try await services.database.query(
+            """
+            SELECT table_name::text AS name FROM information_schema.tables
+            WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('sessions', 'rate_limit_windows')
+            ORDER BY table_name
+            """).map { try $0.decode("name", as: String.self) }
+        let counts = tables.map { "SELECT '\($0)' AS name, count(*)::int AS n FROM \"\($0)\"" }.joined(separator: " UNION ALL ")
+        return Dictionary(uniqueKeysWithValues: try await services.database.query(counts).map { (try $0.decode("name"), try $0.decode("n")) })
+    }
+
+    /// Every form POST of the router, from the signed-in administrator, is refused with 403 without
+    /// a token and with another session's token, and changes nothing. A route added later is
+    /// covered without being listed.
+    @Test func everyFormNeedsItsOwnSessionsToken() async throws {
+        let services = try await services()
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let samples = try await RouteSamples(services, community: community)
+        let router = buildRouter(services: services)
+        // The JSON API authenticates by bearer token and Open311 by API key: no cookies, so no CSRF.
+        let forms = router.routes.filter { $0.method == .post }.map(\.path.description)
+            .filter { !$0.hasPrefix("/api/") && !$0.hasPrefix("/open311/") }
+        #expect(forms.count > 40, "the router's form routes: \(forms.count)")
+        let before = try await Self.rowCounts(services)
+        try await TestApp.withBrowser(services) { moderator in
+            try await moderator.signIn("moderator@khmelnytskyi.demo")
+            try await moderator.get("/khmelnytskyi/moderation")
+            let foreignToken = try #require(moderator.lastCSRF)
+            try await TestApp.withBrowser(services) { admin in
+                try await admin.signIn("admin@khmelnytskyi.demo")
+                try await admin.get("/khmelnytskyi/admin")
+                for path in forms {
+                    let uri = samples.uri(path)
+                    let missing = try await admin.post(uri, form: ["text": "x", "reason": "x"], csrf: .none)
+                    #expect(missing.status == .forbidden, "POST \(uri) without a token: \(missing.status)")
+                    let foreign = try await admin.post(uri, form: ["text": "x", "reason": "x"], csrf: .value(foreignToken))
+                    #expect(foreign.status == .forbidden, "POST \(uri) with another session's token: \(foreign.status)")
+                }
+                // Still signed in: the refusals did not end the session either.
+                #expect(try await admin.get("/khmelnytskyi/admin").status == .ok)
+            }
+        }
+        #expect(try await Self.rowCounts(services) == before)
+    }
+
+    /// A session cookie planted before sign-in is never adopted: signing in issues a new one, and
+    /// the planted value stays anonymous. After sign-out the old cookie is worth nothing.
+    @Test func signingInStartsAFreshSession() async throws {
+        let services = try await services()
+        let planted = "planted-by-an-attacker-0123456789abcdef"
+        try await TestApp.withBrowser(services) { browser in
+            browser.setCookie(SessionMiddleware.sessionCookie, planted)
+            #expect(try await browser.get("/account").status != .ok, "a planted cookie is no session")
+            #expect(try await browser.signIn("citizen@khmelnytskyi.demo").status == .seeOther)
+            let issued = try #require(browser.cookies[SessionMiddleware.sessionCookie])
+            #expect(issued != planted)
+            #expect(try await browser.get("/account").status == .ok)
+
+            try await TestApp.withBrowser(services) { attacker in
+                attacker.setCookie(SessionMiddleware.sessionCookie, planted)
+                let page = try await attacker.get("/account")
+                #expect(page.status != .ok, "the attacker's planted value did not become the victim's session")
+            }
+            try await browser.get("/account")
+            #expect(try await browser.post("/signout", form: [:]).status == .seeOther)
+            try await TestApp.withBrowser(services) { replay in
+                replay.setCookie(SessionMiddleware.sessionCookie, issued)
+                let page = try await replay.get("/account")
+                #expect(page.status != .ok, "a signed-out session cookie replayed")
+            }
+        }
+    }
+
+    /// Served at an https address, every cookie is Secure, HttpOnly and SameSite=Lax, and pages
+    /// carry HSTS.
+    @Test func cookiesAreSecureOverHTTPS() async throws {
+        let plain = try await services()
+        var configuration = plain.configuration
+        configuration.publicURL = "https://hromada.example.ua"
+        let services = try await AppServices(configuration: configuration, database: plain.database, logger: plain.logger)
+        try await TestApp.withBrowser(services) { browser in
+            let signIn = try await browser.get("/signin")
+            #expect(signIn.headers[HTTPField.Name("Strict-Transport-Security")!]?.contains("max-age=") == true)
+            let signedIn = try await browser.post("/signin", form: ["email": "citizen@khmelnytskyi.demo", "password": DemoData.password])
+            let cookies = signIn.headers[values: .setCookie] + signedIn.headers[values: .setCookie]
+            #expect(cookies.contains { $0.hasPrefix("\(SessionMiddleware.sessionCookie)=") }, "signing in set the session cookie")
+            for cookie in cookies {
+                #expect(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "\(cookie)")
+            }
+        }
+    }
+}
