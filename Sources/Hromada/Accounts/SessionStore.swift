@@ -17,10 +17,25 @@ public struct SessionStore: Sendable {
     private let cache = NIOLockedValueBox(Cache())
 
     private struct Cache {
-        var entries: [[UInt8]: (viewer: Viewer, kind: Kind, expires: Date)] = [:]
+        typealias Entry = (viewer: Viewer, kind: Kind, expires: Date)
+        var entries: [[UInt8]: Entry] = [:]
         /// Raised by every sign-out and role change: a look-up that started before one must not
         /// put what it read into the cache, since it may have read the session as it was.
         var generation = 0
+        /// The size at which expired entries are swept out next: twice what was left after the
+        /// last sweep, so sweeping costs a constant per insert however many clients are active,
+        /// and a day of distinct visitors does not pile up.
+        var sweepAt = Cache.smallestSweep
+        static let smallestSweep = 1_000
+
+        mutating func insert(_ entry: Entry, for tokenHash: [UInt8], now: Date) {
+            if entries.count >= sweepAt {
+                entries = entries.filter { $0.value.expires > now }
+                if entries.count >= SessionStore.cacheLimit { entries.removeAll(keepingCapacity: true) }
+                sweepAt = max(Self.smallestSweep, 2 * entries.count)
+            }
+            entries[tokenHash] = entry
+        }
     }
     static let cacheSeconds: TimeInterval = 5
     static let cacheLimit = 100_000
@@ -60,8 +75,7 @@ public struct SessionStore: Sendable {
         guard let found = try await lookups.answer(tokenHash) else { return nil }
         cache.withLockedValue { cache in
             guard cache.generation == generation else { return }
-            if cache.entries.count >= Self.cacheLimit { cache.entries.removeAll(keepingCapacity: true) }
-            cache.entries[tokenHash] = (found.viewer, found.kind, now.addingTimeInterval(Self.cacheSeconds))
+            cache.insert((found.viewer, found.kind, now.addingTimeInterval(Self.cacheSeconds)), for: tokenHash, now: now)
         }
         return found
     }
