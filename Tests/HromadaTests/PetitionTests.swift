@@ -350,6 +350,15 @@ import Testing
             let unknown = try await client.execute(
                 uri: "/api/v1/khmelnytskyi/petitions/99999999/signatures", method: .post, headers: [.authorization: "Bearer \(token)"])
             #expect(unknown.status == .notFound)
+            // A petition still in moderation is not public: 404, as if it were not there, and no signature.
+            let community = try await services.communities.require(slug: "khmelnytskyi")
+            let unpublished = try await services.petitions.submit(
+                title: "Петиція на модерації \(UUID().uuidString.prefix(6))", body: String(repeating: "Текст петиції на модерації. ", count: 3),
+                category: "", by: try await viewer("citizen@khmelnytskyi.demo", services), in: community, verifications: services.verifications, ip: nil)
+            let hidden = try await client.execute(
+                uri: "/api/v1/khmelnytskyi/petitions/\(unpublished.id)/signatures", method: .post, headers: [.authorization: "Bearer \(token)"])
+            #expect(hidden.status == .notFound)
+            #expect(try await services.petitions.signatureCount(unpublished.id) == 0)
             let signers = try await client.execute(uri: "/api/v1/khmelnytskyi/petitions/\(petition.id)/signatures", method: .get)
             let list = try JSONSerialization.jsonObject(with: Data(buffer: signers.body)) as? [String: Any]
             #expect(list?["total"] as? Int == 2)

@@ -78,13 +78,14 @@ struct PetitionAPIRoutes {
             return try JSONResponse.make(Signers(
                 total: total, page: page, signatures: signers.map { SignerJSON(petitionId: petition.id, name: $0.name, signedAt: $0.signedAt) }))
         }
+        // Signing is voting day's hot path: the signing statement itself finds the petition (an
+        // unknown or unpublished one is 404), so no separate look-up precedes it.
         api.post("/{id}/signatures") { _, context in
             let community = try await services.community(context)
-            let petition = try await publicPetition(context, community)
+            guard let id = Int(try context.parameters.require("id")) else { throw AppError.notFound }
             do {
                 guard let viewer = context.viewer else { throw SigningRefusal.notSignedIn }
-                let count = try await services.petitions.sign(
-                    petition.id, by: viewer, in: community, ip: context.clientIP)
+                let count = try await services.petitions.sign(id, by: viewer, in: community, ip: context.clientIP)
                 return try JSONResponse.make(["signatures": count], status: .created)
             } catch let refusal as SigningRefusal {
                 throw refusal.appError

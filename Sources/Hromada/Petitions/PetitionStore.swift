@@ -175,7 +175,11 @@ public struct PetitionStore: Sendable {
     public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?) async throws -> Int {
         let (facts, inserted) = try await signings.answer(
             SigningRequest(petitionID: id, personID: viewer.person.id, communityID: community.id, ip: ip))
-        guard inserted else { throw SigningRefusal.check(facts) ?? .alreadySigned }
+        guard inserted else {
+            // A petition still in moderation is not public: it is not there for anyone signing.
+            if facts.status == .moderation { throw AppError.notFound }
+            throw SigningRefusal.check(facts) ?? .alreadySigned
+        }
         // The facts were read before this signature; near the threshold, read the count again
         // after the commit, so the last of any concurrent signers sees them all. The petition
         // sweep job catches anything that slips through.
