@@ -119,6 +119,21 @@ import Testing
 @Suite struct CSRFTests {
     func services() async throws -> AppServices { try await TestApp.services(suite: "csrf") }
 
+    /// A service centre's shared address (`HROMADA_RATE_LIMIT_EXEMPT`) is not counted by the
+    /// per-address limits, sign-in's among them; every other address is.
+    @Test func exemptAddressesAreNotCountedPerAddress() async throws {
+        let services = try await services()
+        let limiter = RateLimiter(database: services.database, exemptAddresses: ["192.0.2.7"])
+        for _ in 0..<(RateLimiter.Rule.signInPerIP.limit + 5) {
+            #expect(try await limiter.allow(.signInPerIP, address: "192.0.2.7"))
+        }
+        var allowed = 0
+        for _ in 0..<(RateLimiter.Rule.signInPerIP.limit + 5) where try await limiter.allow(.signInPerIP, address: "192.0.2.8") {
+            allowed += 1
+        }
+        #expect(allowed == RateLimiter.Rule.signInPerIP.limit)
+    }
+
     @Test func postWithoutTokenIsRefusedAndChangesNothing() async throws {
         let services = try await services()
         let email = "csrf.\(UUID().uuidString.prefix(8))@example.ua"

@@ -34,7 +34,7 @@ struct AccountRoutes {
     @Sendable func signUp(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = try await FormData.from(request)
         let values: [String: Any] = ["email": form["email"], "full_name": form["full_name"], "community_slug": form["community"]]
-        guard try await services.rateLimiter.allow(.signUpPerIP, key: context.clientIP ?? "unknown") else {
+        guard try await services.rateLimiter.allow(.signUpPerIP, address: context.clientIP) else {
             return try await signUpPage(request, context, values: values, error: AppError(.rateLimited, detailKey: "error.rate-limited.detail"))
         }
         do {

@@ -6,7 +6,7 @@ extension AppServices {
         let email = AccountRules.normalizedEmail(email)
         let address = ip ?? "unknown"
         let pair = "\(email)|\(address)"
-        guard try await rateLimiter.allow(.signInPerIP, key: address),
+        guard try await rateLimiter.allow(.signInPerIP, address: ip),
             try await !rateLimiter.isExceeded(.signInFailuresPerAccountAndIP, key: pair),
             try await !rateLimiter.isExceeded(.signInFailuresPerAccount, key: email)
         else { throw AppError(.rateLimited, detailKey: "error.rate-limited.detail") }

@@ -57,7 +57,7 @@ public struct AppServices: Sendable {
             hashingThreads: hashingThreads, sessions: sessions)
         self.verifications = VerificationStore(
             database: database, hasher: IdentityDocumentHasher(secretKey: configuration.secretKey), sessions: sessions)
-        self.rateLimiter = RateLimiter(database: database)
+        self.rateLimiter = RateLimiter(database: database, exemptAddresses: configuration.rateLimitExemptIPs)
         self.jobs = JobQueue(database: database)
         self.mailTransport = mailTransport
         self.outbox = Outbox(catalogue: catalogue, jobs: jobs, delivers: mailTransport != nil, publicURL: configuration.publicURL)

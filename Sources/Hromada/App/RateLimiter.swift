@@ -15,6 +15,16 @@ public struct RateLimiter: Sendable {
     }
 
     let database: PostgresPool
+    /// Addresses whose attempts the per-address rules do not count (`HROMADA_RATE_LIMIT_EXEMPT`):
+    /// a service centre's NAT, where many residents share one address.
+    var exemptAddresses: Set<String> = []
+
+    /// Counts one attempt from a client address under `rule`; an exempt address is always allowed
+    /// and not counted.
+    public func allow(_ rule: Rule, address: String?) async throws -> Bool {
+        if let address, exemptAddresses.contains(address) { return true }
+        return try await allow(rule, key: address ?? "unknown")
+    }
 
     /// Counts one attempt under `rule` for `key` (an account, an IP address) and tells whether it
     /// stays within the limit.
