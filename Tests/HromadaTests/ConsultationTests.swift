@@ -217,6 +217,31 @@ import Testing
         #expect(try await services.consultations.find(id, communityID: community.id).phase(on: services.todayInKyiv) == .reported)
     }
 
+    /// Supporting a comment counts once; afterwards the page says so instead of offering the button.
+    @Test func supportCountsOnceAndTheButtonGoes() async throws {
+        let services = try await services()
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let id = try await open(services)
+        try await services.consultations.comment(on: id, sectionID: nil, parentID: nil, body: "Пропозиція щодо освітлення двору",
+                                                 by: try await viewer("resident-demo-7", services), community: community,
+                                                 verifications: services.verifications, ip: nil)
+        let comment = try #require(try await services.consultations.comments(of: id, viewer: nil, moderates: false).first)
+        let path = "/khmelnytskyi/consultations/\(id)"
+        try await TestApp.withBrowser(services) { browser in
+            try await browser.signIn("citizen@khmelnytskyi.demo")
+            let before = try await browser.get(path)
+            #expect(before.body.contains(#"action="\#(path)/comments/\#(comment.id)/support""#))
+            try await browser.post("\(path)/comments/\(comment.id)/support", form: [:])
+            try await browser.get(path)
+            try await browser.post("\(path)/comments/\(comment.id)/support", form: [:])
+            let after = try await browser.get(path)
+            #expect(!after.body.contains(#"action="\#(path)/comments/\#(comment.id)/support""#))
+            #expect(after.body.contains("Ви підтримали"))
+        }
+        let supported = try await services.consultations.comments(of: id, viewer: try await viewer("citizen", services), moderates: false)
+        #expect(supported.first?.supports == 1 && supported.first?.supportedByViewer == true)
+    }
+
     @Test func pagesFormsAndBadInput() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")

@@ -9,7 +9,8 @@ extension ConsultationStore {
         try await database.query(
             """
             SELECT c.id, c.section_id, c.parent_id, c.author_id, p.full_name, c.body, c.status, c.removal_reason, c.created_at,
-                   (SELECT count(*) FROM consultation_comment_supports s WHERE s.comment_id = c.id)::int AS supports
+                   (SELECT count(*) FROM consultation_comment_supports s WHERE s.comment_id = c.id)::int AS supports,
+                   EXISTS (SELECT 1 FROM consultation_comment_supports s WHERE s.comment_id = c.id AND s.person_id = $3) AS supported
             FROM consultation_comments c JOIN people p ON p.id = c.author_id
             WHERE c.consultation_id = $1 AND (c.status <> 'pending' OR $2 OR c.author_id = $3)
             ORDER BY c.id
@@ -19,7 +20,7 @@ extension ConsultationStore {
                 id: try $0.decode("id"), sectionID: try $0.decode("section_id"), parentID: try $0.decode("parent_id"),
                 authorID: try $0.decode("author_id"), authorName: try $0.decode("full_name"), body: try $0.decode("body"),
                 status: try $0.decode("status"), removalReason: try $0.decode("removal_reason"), createdAt: try $0.decode("created_at"),
-                supports: try $0.decode("supports"))
+                supports: try $0.decode("supports"), supportedByViewer: try $0.decode("supported"))
         }
     }
 

@@ -213,7 +213,7 @@ struct ConsultationRoutes {
         let href = "/\(community.slug)/consultations/\(consultation.id)"
         func thread(_ parent: Int?, section: Int?) -> [[String: Any]] {
             comments.filter { $0.parentID == parent && (parent != nil || $0.sectionID == section) }.map { comment in
-                var entry = view.values(comment, canSupport: viewer != nil && viewer?.person.id != comment.authorID, canModerate: moderates, href: href)
+                var entry = view.values(comment, canSupport: viewer != nil && viewer?.person.id != comment.authorID && !comment.supportedByViewer, canModerate: moderates, href: href)
                 entry["replies"] = thread(comment.id, section: section)
                 return entry
             }

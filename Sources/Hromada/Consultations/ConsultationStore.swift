@@ -91,6 +91,8 @@ public struct ConsultationComment: Sendable {
     public var removalReason: String?
     public var createdAt: Date
     public var supports: Int
+    /// Whether the viewer the comments were read for has supported this one.
+    public var supportedByViewer: Bool
 }
 
 /// A conclusion of the responsible body on one proposal.

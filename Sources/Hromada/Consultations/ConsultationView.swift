@@ -28,6 +28,7 @@ struct ConsultationView {
         ]
         if comment.status == "removed" { values["reason"] = comment.removalReason ?? "" } else { values["body"] = comment.body }
         if canSupport && comment.status == "published" { values["can_support"] = true }
+        if comment.supportedByViewer { values["supported"] = true }
         if canModerate && comment.status != "removed" { values["can_moderate"] = true }
         return values
     }
