@@ -181,6 +181,13 @@ import Testing
         }
     }
 
+    @Test func countsTakeTheirPluralForm() {
+        let ukrainian = [1: "1 голос", 2: "2 голоси", 4: "4 голоси", 5: "5 голосів", 11: "11 голосів", 12: "12 голосів", 21: "21 голос",
+                         22: "22 голоси", 0: "0 голосів", 111: "111 голосів", 102: "102 голоси"]
+        for (n, text) in ukrainian { #expect(catalogue.count("budget.vote_count", n, .uk) == text) }
+        #expect(catalogue.count("budget.vote_count", 1, .en) == "1 vote" && catalogue.count("budget.vote_count", 21, .en) == "21 votes")
+    }
+
     @Test func everyErrorKindHasATitle() {
         for kind in [AppError.Kind.badRequest, .validation, .unauthorized, .forbidden, .csrf, .notFound, .conflict, .rateLimited, .unavailable, .internalError] {
             #expect(catalogue.entries[kind.titleKey] != nil, "\(kind)")

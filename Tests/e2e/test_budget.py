@@ -12,7 +12,8 @@ LAST_YEAR_VOTER = {True: 1, False: 2}
 
 
 def project_votes(card) -> int:
-    return int(card.find_element("css selector", "p strong").text)
+    # "3 голоси": the number, then the word in its plural form.
+    return int(card.find_element("css selector", "p strong").text.split()[0])
 
 
 def votes_left(section) -> int:

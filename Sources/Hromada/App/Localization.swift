@@ -54,6 +54,20 @@ public struct TranslationCatalogue: Sendable {
         return text
     }
 
+    /// "{n} …" in the plural form that `n` takes in the language: the entries `key.one`, `key.few`
+    /// and `key.many` (Ukrainian: 1 голос, 2 голоси, 5 голосів; English uses `one` and `many`).
+    public func count(_ key: String, _ n: Int, _ language: Language) -> String {
+        let form: String
+        switch language {
+        case .uk:
+            let (lastDigit, lastTwo) = (n % 10, n % 100)
+            form = lastDigit == 1 && lastTwo != 11 ? "one" : (2...4).contains(lastDigit) && !(12...14).contains(lastTwo) ? "few" : "many"
+        case .en:
+            form = n == 1 ? "one" : "many"
+        }
+        return text("\(key).\(form)", language, ["n": String(n)])
+    }
+
     /// All texts of one language, nested by the dots of their keys, so that a template's
     /// `{{t.signup.email}}` finds the key `signup.email`.
     public func table(for language: Language) -> [String: Any] {

@@ -90,7 +90,7 @@ struct BudgetDeskRoutes {
             let age = voter.identity.age(on: today)
             var voterValues: [String: Any] = [
                 "id": voter.id, "token": voter.token, "name": voter.identity.fullName, "age": age, "resident": voter.identity.isResident,
-                "votes_per_voter": cycle.rules.votesPerVoter, "scope": t.text(cycle.rules.voteScope.titleKey, language),
+                "votes_per_voter": t.count("budget.vote_count", cycle.rules.votesPerVoter, language), "scope": t.text(cycle.rules.voteScope.titleKey, language),
                 "projects": try await services.budget.projects(of: cycle.id, status: .admitted).map { project -> [String: Any] in
                     var values = view.values(project, categories: categories, showCounts: false)
                     if let channel = cast[project.id] { values["my_vote"] = t.text(channel.titleKey, language) }

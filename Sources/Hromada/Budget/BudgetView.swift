@@ -25,7 +25,7 @@ struct BudgetView {
             },
             "maximum_cost": money(rules.maximumProjectCost), "author_minimum_age": rules.authorMinimumAge,
             "maximum_projects_per_author": rules.maximumProjectsPerAuthor, "voter_minimum_age": rules.voterMinimumAge,
-            "votes_per_voter": rules.votesPerVoter, "vote_scope": catalogue.text(rules.voteScope.titleKey, language),
+            "votes_per_voter": catalogue.count("budget.vote_count", rules.votesPerVoter, language), "vote_scope": catalogue.text(rules.voteScope.titleKey, language),
             "is_submission": phase == .submission, "is_voting": phase == .voting, "has_results": cycle.resultsPublishedAt != nil,
             "results_href": "/\(slug)/budget/cycles/\(cycle.id)/results",
         ]
@@ -39,7 +39,10 @@ struct BudgetView {
             "admitted": project.status == .admitted, "submitted_on": KyivTime.day(of: project.submittedAt).isoString,
             "category": categories.first { $0.id == project.categoryID }?.name(language) ?? "",
         ]
-        if showCounts { values["votes"] = project.votes }
+        if showCounts {
+            values["votes"] = project.votes
+            values["votes_text"] = catalogue.count("budget.vote_count", project.votes, language)
+        }
         if let corrected = project.correctedCost, corrected != project.estimatedCost { values["corrected"] = true }
         if let reason = project.reviewReason { values["review_reason"] = reason }
         if let location = project.location {
