@@ -11,7 +11,7 @@ PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
 
 export HROMADA_PG_PORT := $(PG_PORT)
 
-.PHONY: demo-cluster test-cluster run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map bench-gis test-crash test-api-fuzz test-e2e stop-db clean
+.PHONY: soak demo-cluster test-cluster run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map bench-gis test-crash test-api-fuzz test-e2e stop-db clean
 
 # The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
 SECRET_FILE := .run/secret-key
@@ -20,7 +20,7 @@ run: deps db build $(SECRET_FILE)
 	@$(PSQL) -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'hromada'" | grep -q 1 \
 		|| $(PSQL) -d postgres -c "CREATE DATABASE hromada"
 	.build/debug/hromada migrate --database-url "$(DATABASE_URL)"
-	.build/debug/hromada seed-demo --database-url "$(DATABASE_URL)"
+	HROMADA_SECRET_KEY="$${HROMADA_SECRET_KEY:-$$(cat $(SECRET_FILE))}" .build/debug/hromada seed-demo --database-url "$(DATABASE_URL)"
 	HROMADA_SECRET_KEY="$${HROMADA_SECRET_KEY:-$$(cat $(SECRET_FILE))}" \
 		.build/debug/hromada serve --database-url "$(DATABASE_URL)" --host $(HOST) --port $(PORT)
 
@@ -76,6 +76,9 @@ define scratch_setup
 	.build/release/hromada seed-demo --database-url "postgres://postgres@127.0.0.1:$(PG_PORT)/$(2)"
 endef
 scratch_url = postgres://postgres@127.0.0.1:$(PG_PORT)/$(1)
+# The key of the load and crash tests' servers and of the demo they load.
+LOAD_SECRET := load-test-secret-load-test-secret-0123456789
+bench-sign bench-vote bench-map bench-gis test-crash soak: export HROMADA_SECRET_KEY := $(LOAD_SECRET)
 PGBENCH := /usr/lib/postgresql/15/bin/pgbench
 
 bench-sign: deps db
@@ -98,15 +101,27 @@ bench-gis: deps db
 	.build/release/bench-gis --database-url "$(call scratch_url,hromada_bench_gis)" --connections 8 \
 		--psql /usr/lib/postgresql/15/bin/psql
 
+# A scratch database $(1) with the demo, bench signers and voters, and their (token, target) pairs in .run/$(1)/.
+define load_setup
+	$(call scratch_setup,bench-sign,$(1))
+	swift build -c release --product bench-vote
+	@mkdir -p .run/$(1)
+	.build/release/bench-sign --database-url "$(call scratch_url,$(1))" --prepare-only .run/$(1)
+	.build/release/bench-vote --database-url "$(call scratch_url,$(1))" --prepare-only .run/$(1)
+endef
+
 # SIGKILL the server and crash PostgreSQL while signing and voting: every acknowledged signature and vote must survive.
 test-crash: deps db
-	$(call scratch_setup,bench-sign,hromada_crash)
-	swift build -c release --product bench-vote
-	@mkdir -p .run/crash
-	.build/release/bench-sign --database-url "$(call scratch_url,hromada_crash)" --prepare-only .run/crash
-	.build/release/bench-vote --database-url "$(call scratch_url,hromada_crash)" --prepare-only .run/crash
+	$(call load_setup,hromada_crash)
 	python3 scripts/crash-test.py "$(call scratch_url,hromada_crash)" .build/release/hromada \
-		.run/crash/spread.pairs .run/crash/votes.pairs /usr/lib/postgresql/15/bin/psql
+		.run/hromada_crash/spread.pairs .run/hromada_crash/votes.pairs /usr/lib/postgresql/15/bin/psql
+
+# Ten minutes of mixed traffic at a steady rate: errors, p99 latency and the server's memory over time.
+SOAK_MINUTES ?= 10
+soak: deps db
+	$(call load_setup,hromada_soak)
+	python3 scripts/soak.py "$(call scratch_url,hromada_soak)" .build/release/hromada \
+		.run/hromada_soak/spread.pairs .run/hromada_soak/votes.pairs --minutes $(SOAK_MINUTES)
 
 # Schemathesis against the OpenAPI document: no 5xx, no response outside the document.
 test-api-fuzz: deps db build

@@ -31,7 +31,7 @@ start_databases() {
     primary psql -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'hromada'" | grep -q 1 \
         || primary psql -d postgres -c "CREATE DATABASE hromada"
     LOG_LEVEL=warning "$hromada" migrate --database-url "$primary_url" >/dev/null
-    LOG_LEVEL=warning "$hromada" seed-demo --database-url "$primary_url" >/dev/null
+    HROMADA_SECRET_KEY="$(cat "$root/.run/secret-key")" LOG_LEVEL=warning "$hromada" seed-demo --database-url "$primary_url" >/dev/null
     # Taken after the demo is loaded, the base backup already holds it; later changes stream.
     standby start-standby $primary_port
     [ "$(standby psql -d hromada -tAc 'SELECT pg_is_in_recovery()')" = t ] || { echo "the standby is not in recovery" >&2; return 1; }

@@ -12,26 +12,15 @@ import sys
 import threading
 import time
 
+import hromada_server
+
 database_url, hromada, pairs_file, vote_pairs_file, psql = sys.argv[1:6]
 port = 8092
 pg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "postgres.sh")
 
 
 def start_server():
-    environment = dict(os.environ, HROMADA_RATE_LIMIT_EXEMPT="127.0.0.1", HROMADA_SECRET_KEY="c" * 40,
-                       LOG_LEVEL="critical", HROMADA_DB_POOL_SIZE="16")
-    process = subprocess.Popen([hromada, "serve", "--database-url", database_url, "--port", str(port)],
-                               env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/readyz")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not become ready")
+    return hromada_server.start(hromada, database_url, port)
 
 
 def query(sql):

@@ -123,6 +123,11 @@ struct SeedDemo: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
+        // Last year's published ballots carry receipts keyed by the secret: loaded under another
+        // key than the server's, no voter's receipt would be found.
+        guard try common.configuration().secretKey.count >= AppConfiguration.minimumSecretLength else {
+            throw ValidationError("seed-demo needs HROMADA_SECRET_KEY, the same as the server's (at least 32 characters)")
+        }
         let services = try await commandServices(common)
         switch try await DemoData(services: services).load() {
         case .loaded: print("Demo data loaded: http://127.0.0.1:8080/\(DemoData.communitySlug)")
