@@ -113,4 +113,19 @@ import Testing
         }
         try await Self.expectInert(pages, services)
     }
+
+    /// A page number past any list (one that once overflowed the offset and stopped the process)
+    /// shows an empty page, on every paginated list.
+    @Test func hugePageNumbersShowAnEmptyPage() async throws {
+        let services = try await TestApp.services(suite: "hostile_input")
+        let huge = "1238341066556338688"
+        try await TestApp.withBrowser(services) { browser in
+            for path in ["/khmelnytskyi/petitions?page=\(huge)", "/khmelnytskyi/petitions/1?page=\(huge)", "/khmelnytskyi/reports?page=\(huge)",
+                         "/api/v1/khmelnytskyi/petitions?page=\(huge)", "/api/v1/khmelnytskyi/petitions/1/signatures?page=\(huge)",
+                         "/khmelnytskyi/petitions?page=-5", "/khmelnytskyi/reports?page=abc"] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path)")
+            }
+        }
+    }
 }

@@ -257,6 +257,44 @@ import Testing
         }
     }
 
+    /// An administrator issues an Open311 key on the page (shown once), it files reports, and once
+    /// revoked it is refused; both steps are in the audit log.
+    @Test func applicationKeysAreIssuedAndRevokedOnThePage() async throws {
+        let services = try await services()
+        let name = "Мобільний застосунок \(UUID().uuidString.prefix(6))"
+        let key = try await TestApp.withBrowser(services) { browser in
+            try await browser.signIn("admin@khmelnytskyi.demo")
+            try await browser.get("/khmelnytskyi/admin/reports")
+            let issued = try await browser.post("/khmelnytskyi/admin/reports/keys", form: ["name": name])
+            #expect(issued.status == .ok)
+            let match = try #require(issued.body.firstMatch(of: #/<code class="receipt">([^<]+)</code>/#))
+            return String(match.output.1)
+        }
+        let application: Int = try await services.database.query("SELECT id FROM open311_applications WHERE name = $1", name)[0].decode("id")
+        try await Application(router: buildRouter(services: services)).test(.router) { client in
+            func file() async throws -> HTTPResponse.Status {
+                try await client.execute(
+                    uri: "/open311/v2/requests.json", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "jurisdiction_id=khmelnytskyi&service_code=roads&lat=49.42&long=26.98&description=Pothole+by+the+bus+stop"
+                                     + "&attribute%5Bsize%5D=large&email=app%40example.ua&api_key=\(key)")).status
+            }
+            let filed = try await file()
+            #expect(filed == .created)
+            try await TestApp.withBrowser(services) { browser in
+                try await browser.signIn("admin@khmelnytskyi.demo")
+                try await browser.get("/khmelnytskyi/admin/reports")
+                let revoked = try await browser.post("/khmelnytskyi/admin/reports/keys/\(application)/revoke", form: [:])
+                #expect(revoked.status == .seeOther)
+            }
+            let refused = try await file()
+            #expect(refused == .forbidden)
+        }
+        let audited = try await services.database.query(
+            "SELECT action FROM audit_log WHERE action LIKE 'opencity.api_key_%' ORDER BY id")
+            .map { try $0.decode("action", as: String.self) }
+        #expect(audited.suffix(2) == ["opencity.api_key_issue", "opencity.api_key_revoke"])
+    }
+
     @Test func postingReadingAndFiltering() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")

@@ -20,7 +20,7 @@ extension ReportStore {
             let id: Int = try await session.query(
                 "INSERT INTO open311_applications (community_id, name, key_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
                 communityID, name, Data(Crypto.sha256(Array(key.utf8))), admin.person.id)[0].decode("id")
-            try await AuditLog.record(AuditEntry(actorID: admin.person.id, communityID: communityID, action: "open311.key_issue",
+            try await AuditLog.record(AuditEntry(actorID: admin.person.id, communityID: communityID, action: "opencity.api_key_issue",
                                                  objectType: "open311_application", objectID: String(id), summary: name, ip: ip), on: session)
         }
         return key
@@ -32,7 +32,7 @@ extension ReportStore {
                 "UPDATE open311_applications SET revoked_at = now() WHERE id = $1 AND community_id = $2 AND revoked_at IS NULL RETURNING id",
                 id, communityID)
             guard !revoked.isEmpty else { throw AppError.notFound }
-            try await AuditLog.record(AuditEntry(actorID: admin.person.id, communityID: communityID, action: "open311.key_revoke",
+            try await AuditLog.record(AuditEntry(actorID: admin.person.id, communityID: communityID, action: "opencity.api_key_revoke",
                                                  objectType: "open311_application", objectID: String(id), ip: ip), on: session)
         }
     }

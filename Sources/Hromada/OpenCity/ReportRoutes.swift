@@ -173,7 +173,7 @@ struct ReportRoutes {
         var page = Page("reports", titleKey: "report.list_title", community: community)
         do {
             let filter = try Self.filter(query, categories: view.categories, requireBoundingBox: false)
-            let number = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+            let number = PageNumber.from(query["page"])
             let (reports, total) = try await services.reports.list(filter, communityID: community.id, page: number)
             let parameters = ["category", "status", "from", "to"].compactMap { name in
                 query[name].map { "\(name)=\(String($0).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }

@@ -51,7 +51,7 @@ struct PetitionAPIRoutes {
             let query = request.uri.queryParameters
             let list = query["list"].flatMap { PetitionList(rawValue: String($0)) } ?? .collecting
             let sort = query["sort"].flatMap { PetitionSort(rawValue: String($0)) } ?? .signatures
-            let page = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+            let page = PageNumber.from(query["page"])
             let (petitions, total) = try await services.petitions.list(
                 list, sort: sort, search: query["q"].map(String.init) ?? "", communityID: community.id, page: page)
             struct Listing: Encodable {
@@ -68,7 +68,7 @@ struct PetitionAPIRoutes {
         api.get("/{id}/signatures") { request, context in
             let community = try await services.community(context)
             let petition = try await publicPetition(context, community)
-            let page = max(1, request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1)
+            let page = PageNumber.from(request.uri.queryParameters["page"])
             let (signers, total) = try await services.petitions.signers(of: petition.id, page: page)
             struct Signers: Encodable {
                 var total: Int

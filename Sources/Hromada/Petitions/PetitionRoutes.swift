@@ -13,7 +13,7 @@ struct PetitionRoutes {
             let list = query["list"].flatMap { PetitionList(rawValue: String($0)) } ?? .collecting
             let sort = query["sort"].flatMap { PetitionSort(rawValue: String($0)) } ?? .signatures
             let search = query["q"].map(String.init) ?? ""
-            let page = max(1, query["page"].flatMap { Int(String($0)) } ?? 1)
+            let page = PageNumber.from(query["page"])
             let (petitions, total) = try await services.petitions.list(list, sort: sort, search: search, communityID: community.id, page: page)
             let t = services.catalogue
             let language = context.language
@@ -108,7 +108,7 @@ struct PetitionRoutes {
         let t = services.catalogue
         let language = context.language
         var values = PetitionView(catalogue: t, language: language, slug: community.slug).values(petition)
-        let page = max(1, request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1)
+        let page = PageNumber.from(request.uri.queryParameters["page"])
         let (signers, total) = try await services.petitions.signers(of: petition.id, page: page)
         values["signers"] = signers.map { ["name": $0.name, "at": KyivTime.day(of: $0.signedAt).isoString] }
         if page > 1 { values["signers_previous"] = "/\(community.slug)/petitions/\(petition.id)?page=\(page - 1)#signers" }
