@@ -25,7 +25,9 @@ public actor TestDatabase {
     }
 
     private var pools: [String: Task<PostgresPool, any Error>] = [:]
-    private let admin = PostgresPool(configuration: TestDatabase.adminConfiguration, size: 2)
+    /// Clones are made one after another by the server (each copies the template), so with dozens
+    /// of suites starting at once the last waits well past a request's usual timeout.
+    private let admin = PostgresPool(configuration: TestDatabase.adminConfiguration, size: 2, waitTimeout: .seconds(300))
 
     /// A pool over the suite's database, made from the migrated template on first use. Tests of a
     /// suite run in parallel and share it.
@@ -47,12 +49,12 @@ public actor TestDatabase {
         let name = "test_" + suite.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "_" }
         try await admin.query("DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)")
         // Another clone of the same template may be starting; PostgreSQL then refuses briefly.
-        for attempt in 1...20 {
+        for attempt in 1...100 {
             do {
                 try await admin.query("CREATE DATABASE \"\(name)\" TEMPLATE \"\(template)\"")
                 break
-            } catch let error as PostgresError where error.sqlState == "55006" && attempt < 20 {
-                try await Task.sleep(for: .milliseconds(100 * attempt))
+            } catch let error as PostgresError where error.sqlState == "55006" && attempt < 100 {
+                try await Task.sleep(for: .milliseconds(min(100 * attempt, 1_000)))
             }
         }
         return Self.adminConfiguration.replacingDatabase(with: name)
