@@ -32,7 +32,8 @@ public struct PetitionStore: Sendable {
         self.logger = logger
         // Groups touch several rows at once; in the rare deadlock between two, the transaction
         // helper runs the group again. Two groups in flight make bigger groups than four, as for
-        // votes: 4,920–5,766 signatures/s spread over 100 petitions against 5,073 (make bench-sign).
+        // votes: 6,877–7,130 signatures/s spread over 100 petitions against 5,630 with four
+        // (make bench-sign, runs minutes apart on the same machine).
         self.signings = RequestCoalescer(concurrentGroups: 2, missing: { _ in AppError.notFound }, repeated: { ($0.facts, false) }) { requests in
             try await database.transaction { session in
                 try await Self.lockSigners(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
