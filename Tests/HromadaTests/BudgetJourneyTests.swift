@@ -114,7 +114,7 @@ import Testing
 
             // At the service centre, staff find a resident by passport and record their vote; the
             // citizen who voted online is shown as having voted.
-            let walkIn = try await BudgetFixtures.voters(1, services)[0]
+            let walkIn = try await Fixtures.residents(1, services)[0]
             try await services.verifications.record(
                 IdentityClaims(fullName: "Петро Мельник", birthDate: CalendarDay(year: 1970, month: 3, day: 3), isResident: true,
                                documentType: .passportBooklet, documentNumber: "НК 123456"),

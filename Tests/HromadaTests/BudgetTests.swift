@@ -63,15 +63,6 @@ enum BudgetFixtures {
                                      implementation_starts_on = $6 WHERE id = $1
             """, cycleID, starts[0], starts[1], starts[2], starts[3], starts[4])
     }
-
-    static func voters(_ count: Int, _ services: AppServices) async throws -> [Viewer] {
-        let community = try await community(services)
-        let ids = try await services.database.transaction { session in
-            try await DemoData.addResidents(count, prefix: UUID().uuidString.prefix(8).lowercased(), communityID: community.id,
-                                            passwordHash: "x", on: session)
-        }
-        return ids.map { Viewer(person: Person(id: $0, email: "v\($0)@khmelnytskyi.demo", fullName: "V", language: .uk), grants: [], sessionTokenHash: []) }
-    }
 }
 
 @Suite struct BudgetTests {
@@ -86,7 +77,7 @@ enum BudgetFixtures {
         let services = try await services()
         let community = try await BudgetFixtures.community(services)
         let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 20, votesPerVoter: 3)
-        let voter = try await BudgetFixtures.voters(1, services)[0]
+        let voter = try await Fixtures.residents(1, services)[0]
         let outcomes = await withTaskGroup(of: Result<Int, any Error>.self) { group in
             for project in projects {
                 group.addTask {
@@ -110,7 +101,7 @@ enum BudgetFixtures {
         let community = try await BudgetFixtures.community(services)
         let staff = try await BudgetFixtures.viewer("official@khmelnytskyi.demo", services)
         let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 3, votesPerVoter: 2)
-        let voter = try await BudgetFixtures.voters(1, services)[0]
+        let voter = try await Fixtures.residents(1, services)[0]
         #expect(try await services.budget.vote(for: projects[0], by: voter, community: community, rateLimiter: services.rateLimiter).votesLeft == 1)
         await #expect(throws: VotingRefusal.alreadyVoted) {
             try await services.budget.recordInPerson([projects[0]], voterID: voter.person.id, by: staff, community: community, ip: nil)
@@ -163,7 +154,7 @@ enum BudgetFixtures {
     @Test func noVotingBeforeOrAfterTheVotingPhase() async throws {
         let services = try await services()
         let community = try await BudgetFixtures.community(services)
-        let voter = try await BudgetFixtures.voters(1, services)[0]
+        let voter = try await Fixtures.residents(1, services)[0]
         for phase in [BudgetPhase.review, .results] {
             let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 1, votesPerVoter: 1, phase: phase)
             await #expect(throws: VotingRefusal.notVoting) {
@@ -183,7 +174,7 @@ enum BudgetFixtures {
         let services = try await services()
         let community = try await BudgetFixtures.community(services)
         let (_, projects) = try await BudgetFixtures.cycle(services, projects: 1, votesPerVoter: 1)
-        let voter = try await BudgetFixtures.voters(1, services)[0]
+        let voter = try await Fixtures.residents(1, services)[0]
         _ = try await services.budget.vote(for: projects[0], by: voter, community: community, rateLimiter: services.rateLimiter)
         await #expect(throws: PostgresError.self) {
             try await services.database.query("DELETE FROM budget_votes WHERE project_id = $1", projects[0])
@@ -199,7 +190,7 @@ enum BudgetFixtures {
         // 700 + 400 fill a budget of 1,100 exactly; 500 no longer fits; 100 has no votes.
         let (cycle, projects) = try await BudgetFixtures.cycle(
             services, projects: 4, votesPerVoter: 2, budget: 1_100_00, costs: [700_00, 500_00, 400_00, 100_00])
-        let voters = try await BudgetFixtures.voters(6, services)
+        let voters = try await Fixtures.residents(6, services)
         let choices = [[0, 1], [0, 1], [0, 2], [0], [1, 2], [2]]
         for (voter, picks) in zip(voters, choices) {
             for pick in picks { _ = try await services.budget.vote(for: projects[pick], by: voter, community: community, rateLimiter: services.rateLimiter) }

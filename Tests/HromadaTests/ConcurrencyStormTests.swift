@@ -46,12 +46,12 @@ import Testing
     @Test func invariantsHoldAfterAStorm() async throws {
         let services = try await TestApp.services(suite: "storm")
         let community = try await BudgetFixtures.community(services)
-        let petition = try await PetitionTests().collectingPetition(services, threshold: 40)
+        let petition = try await Fixtures.collectingPetition(services, threshold: 40)
         let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 4, votesPerVoter: 2)
         let consultation: Int = try await services.database.query(
             "SELECT id FROM consultations WHERE community_id = $1 AND starts_on <= current_date AND ends_on >= current_date ORDER BY id LIMIT 1",
             community.id)[0].decode("id")
-        let voters = try await BudgetFixtures.voters(Self.clients, services)
+        let voters = try await Fixtures.residents(Self.clients, services)
         var created: [String] = []
         for voter in voters {
             created.append(try await services.sessions.create(personID: voter.person.id, kind: .api, ip: nil, userAgent: nil).token)

@@ -58,33 +58,10 @@ import Testing
         try #require(try await services.accounts.viewer(email: email))
     }
 
-    /// A collecting petition by the demo citizen with the given threshold.
-    func collectingPetition(_ services: AppServices, threshold: Int = 500, title: String? = nil) async throws -> Petition {
-        let community = try await services.communities.require(slug: "khmelnytskyi")
-        let citizen = try await viewer("citizen@khmelnytskyi.demo", services)
-        let moderator = try await viewer("moderator@khmelnytskyi.demo", services)
-        let petition = try await services.petitions.submit(
-            title: title ?? "Петиція для перевірки \(UUID().uuidString.prefix(8))",
-            body: String(repeating: "Потрібно зробити місто кращим для всіх мешканців. ", count: 3), category: "",
-            by: citizen, in: community, verifications: services.verifications, ip: nil)
-        try await services.database.query("UPDATE petitions SET signature_threshold = $2 WHERE id = $1", petition.id, threshold)
-        try await services.petitions.moderate(petition.id, publish: true, reason: nil, text: "", by: moderator, in: community, ip: nil)
-        return try await services.petitions.find(petition.id, communityID: community.id)
-    }
-
-    func residents(_ count: Int, _ services: AppServices) async throws -> [Viewer] {
-        let community = try await services.communities.require(slug: "khmelnytskyi")
-        let ids = try await services.database.transaction { session in
-            try await DemoData.addResidents(count, prefix: UUID().uuidString.prefix(8).lowercased(), communityID: community.id,
-                                            passwordHash: "x", on: session)
-        }
-        return ids.map { Viewer(person: Person(id: $0, email: "r\($0)@khmelnytskyi.demo", fullName: "R", language: .uk), grants: [], sessionTokenHash: []) }
-    }
-
     @Test func theAuthorSignsOnPublicationAndCannotSignTwice() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
-        let petition = try await collectingPetition(services)
+        let petition = try await Fixtures.collectingPetition(services)
         #expect(petition.signatures == 1, "the author's own signature")
         let citizen = try await viewer("citizen@khmelnytskyi.demo", services)
         await #expect(throws: SigningRefusal.alreadySigned) {
@@ -100,8 +77,8 @@ import Testing
     @Test func oneSignatureFromTwentyConcurrentRequests() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
-        let petition = try await collectingPetition(services)
-        let signer = try await residents(1, services)[0]
+        let petition = try await Fixtures.collectingPetition(services)
+        let signer = try await Fixtures.residents(1, services)[0]
         let results = await withTaskGroup(of: Bool.self) { group in
             for attempt in 0..<20 {
                 group.addTask {
@@ -122,8 +99,8 @@ import Testing
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
         var petitions: [Petition] = []
-        for _ in 0..<(SigningRefusal.perPersonPerHour + 10) { petitions.append(try await collectingPetition(services)) }
-        let signer = try await residents(1, services)[0]
+        for _ in 0..<(SigningRefusal.perPersonPerHour + 10) { petitions.append(try await Fixtures.collectingPetition(services)) }
+        let signer = try await Fixtures.residents(1, services)[0]
         let signed = await withTaskGroup(of: Bool.self) { group in
             for petition in petitions {
                 group.addTask {
@@ -141,8 +118,8 @@ import Testing
     @Test func aThousandConcurrentSignersAreCountedExactly() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
-        let petition = try await collectingPetition(services, threshold: 100_000)
-        let signers = try await residents(1000, services)
+        let petition = try await Fixtures.collectingPetition(services, threshold: 100_000)
+        let signers = try await Fixtures.residents(1000, services)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, signer) in signers.enumerated() {
                 group.addTask {
@@ -163,8 +140,8 @@ import Testing
     @Test func crossingTheThresholdConcurrentlyRegistersOneDocument() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
-        let petition = try await collectingPetition(services, threshold: 30)
-        let signers = try await residents(60, services)
+        let petition = try await Fixtures.collectingPetition(services, threshold: 30)
+        let signers = try await Fixtures.residents(60, services)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for signer in signers {
                 group.addTask {
@@ -189,8 +166,8 @@ import Testing
     @Test func theAnswerReachesThePetitionAndEverySigner() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
-        let petition = try await collectingPetition(services, threshold: 4)
-        for signer in try await residents(3, services) {
+        let petition = try await Fixtures.collectingPetition(services, threshold: 4)
+        for signer in try await Fixtures.residents(3, services) {
             _ = try await services.petitions.sign(petition.id, by: signer, in: community, ip: nil)
         }
         let document = try #require(try await services.workflow.find(sourceType: "petition", sourceID: String(petition.id), communityID: community.id))
@@ -218,8 +195,8 @@ import Testing
     @Test func thePeriodEndJobForwardsShortPetitionsAsAppeals() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
-        let short = try await collectingPetition(services, threshold: 500)
-        let reached = try await collectingPetition(services, threshold: 1)
+        let short = try await Fixtures.collectingPetition(services, threshold: 500)
+        let reached = try await Fixtures.collectingPetition(services, threshold: 1)
         try await services.database.query(
             "UPDATE petitions SET status = 'collecting', collection_ends_on = current_date - 2 WHERE id = ANY($1)", [short.id, reached.id])
         try await services.database.transaction { session in
@@ -240,8 +217,8 @@ import Testing
     @Test func invalidationKeepsTheRowsAndRecountsAndIsAudited() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
-        let petition = try await collectingPetition(services, threshold: 10_000)
-        let signers = try await residents(30, services)
+        let petition = try await Fixtures.collectingPetition(services, threshold: 10_000)
+        let signers = try await Fixtures.residents(30, services)
         for (index, signer) in signers.enumerated() {
             _ = try await services.petitions.sign(
                 petition.id, by: signer, in: community, ip: index < 12 ? "203.0.113.\(index + 1)" : "192.0.2.\(index)")
@@ -324,7 +301,7 @@ import Testing
 
     @Test func theAPISignsOnceAndThenConflicts() async throws {
         let services = try await services()
-        let petition = try await collectingPetition(services)
+        let petition = try await Fixtures.collectingPetition(services)
         try await Application(router: buildRouter(services: services)).test(.router) { client in
             let session = try await client.execute(
                 uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
@@ -336,7 +313,7 @@ import Testing
             #expect(refused.status == .forbidden)
             #expect(String(buffer: refused.body).contains(#""type":"\/problems\/forbidden""#))
         }
-        let resident = try await residents(1, services)[0]
+        let resident = try await Fixtures.residents(1, services)[0]
         let token = try await services.sessions.create(personID: resident.person.id, kind: .api, ip: nil, userAgent: nil).token
         try await Application(router: buildRouter(services: services)).test(.router) { client in
             let first = try await client.execute(

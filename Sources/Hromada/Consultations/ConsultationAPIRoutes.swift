@@ -72,12 +72,7 @@ struct ConsultationAPIRoutes {
             return try JSONResponse.make(try await results(consultation))
         }
         api.post("/{id}/comments") { request, context in
-            let community = try await services.community(context)
-            let consultation = try await services.consultations.find(try ConsultationRoutes.id(context), communityID: community.id)
-            guard let viewer = context.viewer else { throw ParticipationRefusal.notSignedIn.appError }
-            if let refusal = try await services.consultations.refusal(consultation, viewer: viewer, verifications: services.verifications) {
-                throw refusal.appError
-            }
+            let (community, consultation, viewer) = try await participant(context)
             struct Comment: Decodable {
                 var text: String
                 var sectionId: Int?
@@ -89,12 +84,7 @@ struct ConsultationAPIRoutes {
             return try JSONResponse.make(["status": consultation.moderation == .pre ? "pending" : "published"], status: .created)
         }
         api.post("/{id}/answers") { request, context in
-            let community = try await services.community(context)
-            let consultation = try await services.consultations.find(try ConsultationRoutes.id(context), communityID: community.id)
-            guard let viewer = context.viewer else { throw ParticipationRefusal.notSignedIn.appError }
-            if let refusal = try await services.consultations.refusal(consultation, viewer: viewer, verifications: services.verifications) {
-                throw refusal.appError
-            }
+            let (community, consultation, viewer) = try await participant(context)
             // The same fields as the survey form: {"q12": "1", "q13_0": "on", "q14": "4", "q15": "text"}.
             let fields = try await JSONResponse.decode([String: String].self, from: request)
             let questions = try await services.consultations.questions(of: consultation.id)
@@ -123,6 +113,18 @@ struct ConsultationAPIRoutes {
             }
             return csv.response(filename: "\(community.slug)-consultation-\(consultation.id)-results.csv")
         }
+    }
+
+    /// The consultation of the request and the signed-in person taking part in it. Someone who may
+    /// not take part is refused here, before their comment or answers are read.
+    private func participant(_ context: AppRequestContext) async throws -> (Community, Consultation, Viewer) {
+        let community = try await services.community(context)
+        let consultation = try await services.consultations.find(try ConsultationRoutes.id(context), communityID: community.id)
+        guard let viewer = context.viewer else { throw ParticipationRefusal.notSignedIn.appError }
+        if let refusal = try await services.consultations.refusal(consultation, viewer: viewer, verifications: services.verifications) {
+            throw refusal.appError
+        }
+        return (community, consultation, viewer)
     }
 
     /// Results are public once the period has ended.

@@ -177,11 +177,7 @@ public struct PetitionStore: Sendable {
     public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?) async throws -> Int {
         let (facts, inserted) = try await signings.answer(
             SigningRequest(petitionID: id, personID: viewer.person.id, communityID: community.id, ip: ip))
-        guard inserted else {
-            // A petition still in moderation is not public: it is not there for anyone signing.
-            if facts.status == .moderation { throw AppError.notFound }
-            throw SigningRefusal.check(facts) ?? .alreadySigned
-        }
+        guard inserted else { throw SigningRefusal.check(facts) ?? .alreadySigned }
         // The facts were read before this signature; near the threshold, read the count again
         // after the commit, so the last of any concurrent signers sees them all. The petition
         // sweep job catches anything that slips through.
@@ -266,7 +262,8 @@ public struct PetitionStore: Sendable {
                                               WHERE s.ip = r.limited_ip AND s.signed_at > now() - interval '1 hour' LIMIT $7) theirs)::int
                          + (count(*) OVER (PARTITION BY r.limited_ip ORDER BY r.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))::int END AS by_ip,
                        coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0)::int AS signatures
-                FROM requests r JOIN petitions p ON p.id = r.petition_id AND p.community_id = r.community_id
+                -- A petition still in moderation is not public: for signers it is not there (404).
+                FROM requests r JOIN petitions p ON p.id = r.petition_id AND p.community_id = r.community_id AND p.status <> 'moderation'
             ), signed AS (
                 INSERT INTO petition_signatures (petition_id, person_id, ip, email_domain)
                 SELECT f.petition_id, f.person_id, f.ip, (SELECT lower(split_part(email::text, '@', 2)) FROM people WHERE id = f.person_id)

@@ -1,0 +1,30 @@
+import Foundation
+@testable import Hromada
+import Testing
+
+/// Objects in the demo community that tests of several modules build on.
+enum Fixtures {
+    /// `count` new verified residents of the demo community, as viewers.
+    static func residents(_ count: Int, _ services: AppServices) async throws -> [Viewer] {
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let ids = try await services.database.transaction { session in
+            try await DemoData.addResidents(count, prefix: UUID().uuidString.prefix(8).lowercased(), communityID: community.id,
+                                            passwordHash: "x", on: session)
+        }
+        return ids.map { Viewer(person: Person(id: $0, email: "r\($0)@khmelnytskyi.demo", fullName: "R", language: .uk), grants: [], sessionTokenHash: []) }
+    }
+
+    /// A collecting petition by the demo citizen with the given threshold.
+    static func collectingPetition(_ services: AppServices, threshold: Int = 500, title: String? = nil) async throws -> Petition {
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let citizen = try #require(try await services.accounts.viewer(email: "citizen@khmelnytskyi.demo"))
+        let moderator = try #require(try await services.accounts.viewer(email: "moderator@khmelnytskyi.demo"))
+        let petition = try await services.petitions.submit(
+            title: title ?? "Петиція для перевірки \(UUID().uuidString.prefix(8))",
+            body: String(repeating: "Потрібно зробити місто кращим для всіх мешканців. ", count: 3), category: "",
+            by: citizen, in: community, verifications: services.verifications, ip: nil)
+        try await services.database.query("UPDATE petitions SET signature_threshold = $2 WHERE id = $1", petition.id, threshold)
+        try await services.petitions.moderate(petition.id, publish: true, reason: nil, text: "", by: moderator, in: community, ip: nil)
+        return try await services.petitions.find(petition.id, communityID: community.id)
+    }
+}
