@@ -11,10 +11,10 @@ struct BenchSign: AsyncParsableCommand {
     @OptionGroup var options: LoadOptions
     @Option(help: "Only prepare the data and write the (token, petition) pairs to this folder.") var prepareOnly: String?
 
-    // Enough that three 5-second rounds at 8,000 signatures/s never run out of unsigned pairs.
-    static let spreadSigners = 5_000
+    // Enough that three 5-second rounds at 13,000 signatures/s never run out of unsigned pairs.
+    static let spreadSigners = 8_000
     static let signaturesPerSpreadSigner = 25
-    static let singleSigners = 120_000
+    static let singleSigners = 200_000
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL), size: 4)

@@ -57,6 +57,7 @@ public struct HTTPLoad: Sendable {
     // MARK: - Load
 
     public struct WrkResult: Sendable {
+        /// Answered (2xx) requests per second.
         public var rate: Double
         public var p50: Double
         public var p99: Double
@@ -93,9 +94,13 @@ public struct HTTPLoad: Sendable {
         }
         let rate = output.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }
             .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        let requests = output.split(separator: "\n").first { $0.contains(" requests in ") }
+            .flatMap { Int($0.split(separator: " ").first ?? "") } ?? 0
         let errors = output.split(separator: "\n").first { $0.contains("Non-2xx or 3xx responses:") }
             .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-        return WrkResult(rate: rate, p50: milliseconds("50%"), p99: milliseconds("99%"), errors: errors)
+        // Only answered requests count: a refused one did not sign or vote.
+        let answeredRate = requests > 0 ? rate * Double(requests - errors) / Double(requests) : 0
+        return WrkResult(rate: answeredRate, p50: milliseconds("50%"), p99: milliseconds("99%"), errors: errors)
     }
 
     public struct LatencyResult: Sendable {

@@ -12,7 +12,7 @@ struct BenchVote: AsyncParsableCommand {
     @OptionGroup var options: LoadOptions
     @Option(help: "Only prepare the data and write the (token, project) pairs to this folder.") var prepareOnly: String?
 
-    static let voters = 25_000
+    static let voters = 40_000
     static let votesPerVoter = 5
     static let projects = 200
     static let tallyBallots = 1_000_000

@@ -11,9 +11,13 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
                 continue
             }
             literal += "\""
-            for character in text {
-                if character == "\"" || character == "\\" { literal += "\\" }
-                literal.append(character)
+            if text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                for character in text {
+                    if character == "\"" || character == "\\" { literal += "\\" }
+                    literal.append(character)
+                }
+            } else {
+                literal += text
             }
             literal += "\""
         }
@@ -45,29 +49,34 @@ enum PostgresArrayLiteral {
         if characters.isEmpty { return [] }
         if characters.first == "{" { throw PostgresValueError("multi-dimensional arrays are not supported") }
 
+        // Byte by byte: every delimiter is ASCII, so no UTF-8 sequence is split.
         var elements: [String?] = []
-        var current = ""
+        var current: [UInt8] = []
         var quoted = false
         var wasQuoted = false
         var escaping = false
-        for character in characters {
+        func finish() {
+            let text = String(decoding: current, as: UTF8.self)
+            elements.append(wasQuoted || text != "NULL" ? text : nil)
+        }
+        for byte in characters.utf8 {
             if escaping {
-                current.append(character)
+                current.append(byte)
                 escaping = false
-            } else if character == "\\" {
+            } else if byte == UInt8(ascii: "\\") {
                 escaping = true
-            } else if character == "\"" {
+            } else if byte == UInt8(ascii: "\"") {
                 quoted.toggle()
                 wasQuoted = true
-            } else if character == "," && !quoted {
-                elements.append(wasQuoted || current != "NULL" ? current : nil)
-                current = ""
+            } else if byte == UInt8(ascii: ",") && !quoted {
+                finish()
+                current.removeAll(keepingCapacity: true)
                 wasQuoted = false
             } else {
-                current.append(character)
+                current.append(byte)
             }
         }
-        elements.append(wasQuoted || current != "NULL" ? current : nil)
+        finish()
         return elements
     }
 }

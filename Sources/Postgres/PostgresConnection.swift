@@ -61,40 +61,82 @@ public final class PostgresConnection: @unchecked Sendable {
     /// only bind and execute, so the server parses and plans it once per connection (up to the
     /// configured cache size). `.eachRun` plans it for the values at hand every time, for a
     /// statement whose best plan depends on them (a map view that covers a street or the city).
+    /// `.generic` is `.cached` with PostgreSQL's plan for any values, even where it would plan
+    /// each run anew (see ``StatementPlanning/generic``).
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PostgresEncodable], planning: StatementPlanning = .cached) throws -> PostgresResult {
-        let types = parameters.map { Oid(type(of: $0).postgresType.rawValue) }
-        let texts = parameters.map { $0.postgresText.map { strdup($0) } ?? nil }
-        defer { texts.forEach { free($0) } }
-        let values = texts.map { $0.map { UnsafePointer($0) } }
-        let statementName = planning == .cached ? try preparedStatementName(sql: sql, types: types) : nil
-        let result = types.withUnsafeBufferPointer { typeBuffer in
-            values.withUnsafeBufferPointer { valueBuffer in
-                if let statementName {
-                    return PQexecPrepared(handle, statementName, Int32(parameters.count), valueBuffer.baseAddress, nil, nil, 0)
-                }
-                return PQexecParams(
-                    handle, sql, Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress, nil, nil, 0)
-            }
-        }
-        return try consume(result)
+        let statement = PostgresStatement(sql, parameters: parameters)
+        if planning == .generic { return try pipeline([statement], planning: planning)[0] }
+        let statementName = planning == .cached ? try preparedStatementName(for: statement) : nil
+        return try consume(statement.withLibpqParameters { count, types, values in
+            if let statementName { return PQexecPrepared(handle, statementName, count, values, nil, nil, 0) }
+            return PQexecParams(handle, sql, count, types, values, nil, nil, 0)
+        })
     }
 
-    /// How a statement is planned: once per connection, or for each run's values.
+    /// How a statement is planned: once per connection, for each run's values, or once for any values.
     public enum StatementPlanning: Sendable {
         case cached
         case eachRun
+        /// Prepared once and always run with the plan for any values. PostgreSQL keeps planning a
+        /// statement over an array of keys (`= ANY($1)`) for each run, since the array it sees is
+        /// shorter than the ten elements a generic plan assumes; for a look-up by primary key that
+        /// planning costs more than the run.
+        case generic
     }
 
-    /// The name of the statement prepared for `sql`, preparing it now if needed; `nil` once the
-    /// cache is full (the statement then runs unnamed).
-    private func preparedStatementName(sql: String, types: [Oid]) throws -> String? {
-        let key = StatementKey(sql: sql, types: types)
+    /// Runs `statements` in one round trip (libpq's pipeline mode) and returns each one's rows.
+    /// Blocks. Outside a transaction block they form one transaction of their own: committed
+    /// together after the last, or all rolled back when one fails, whose error is thrown. Each
+    /// statement sees what the ones before it wrote and locked, as in any transaction.
+    public func pipeline(_ statements: [PostgresStatement], planning: StatementPlanning = .cached) throws -> [PostgresResult] {
+        var sent = statements
+        if planning == .generic {
+            // Local to this transaction: later statements elsewhere keep PostgreSQL's own choice.
+            sent.insert(PostgresStatement("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"), at: 0)
+        }
+        // Statements are prepared before the pipeline starts, as libpq does not prepare inside one.
+        let names = try sent.map { planning == .eachRun ? nil : try preparedStatementName(for: $0) }
+        guard PQenterPipelineMode(handle) == 1 else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
+        for (statement, name) in zip(sent, names) {
+            let queued = statement.withLibpqParameters { count, types, values in
+                if let name { return PQsendQueryPrepared(handle, name, count, values, nil, nil, 0) }
+                return PQsendQueryParams(handle, statement.sql, count, types, values, nil, nil, 0)
+            }
+            guard queued == 1 else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
+        // Every result is read, even after an error, so the connection leaves pipeline mode idle.
+        var results: [PostgresResult] = []
+        var failure: PostgresError?
+        for _ in sent {
+            guard let result = PQgetResult(handle) else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+            } else {
+                do { results.append(try consume(result)) } catch let error as PostgresError { failure = failure ?? error }
+            }
+            // Each statement's results end with a null.
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        guard let sync = PQgetResult(handle), PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
+            throw PostgresError(kind: .connection, message: lastErrorMessage)
+        }
+        PQclear(sync)
+        guard PQexitPipelineMode(handle) == 1 else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
+        if let failure { throw failure }
+        return planning == .generic ? Array(results.dropFirst()) : results
+    }
+
+    /// The name of the statement prepared for `statement`, preparing it now if needed; `nil` once
+    /// the cache is full (the statement then runs unnamed).
+    private func preparedStatementName(for statement: PostgresStatement) throws -> String? {
+        let key = StatementKey(sql: statement.sql, types: statement.parameterTypes)
         if let name = preparedStatements[key] { return name }
         guard preparedStatements.count < preparedStatementLimit else { return nil }
         let name = "hromada_\(preparedStatements.count + 1)"
-        let result = types.withUnsafeBufferPointer { typeBuffer in
-            PQprepare(handle, name, sql, Int32(types.count), typeBuffer.baseAddress)
+        let result = key.types.withUnsafeBufferPointer { typeBuffer in
+            PQprepare(handle, name, statement.sql, Int32(key.types.count), typeBuffer.baseAddress)
         }
         _ = try consume(result)
         preparedStatements[key] = name

@@ -43,10 +43,18 @@ public struct CalendarDay: Hashable, Comparable, Sendable, CustomStringConvertib
 
     /// Parses `YYYY-MM-DD`; `nil` for anything else or for a date that does not exist.
     public init?(iso text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
-        else { return nil }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ positions: Range<Int>) -> Int? {
+            var value = 0
+            for position in positions {
+                let digit = bytes[position] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
         let candidate = CalendarDay(year: year, month: month, day: day)
         // Round-tripping through the day count rejects 2026-02-30 and month 13.
         guard (1...12).contains(month), CalendarDay(daysSinceEpoch: candidate.daysSinceEpoch) == candidate else { return nil }

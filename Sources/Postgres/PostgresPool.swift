@@ -252,6 +252,15 @@ public struct PostgresSession: Sendable {
         return try await threadPool.runIfActive { try connection.query(sql, parameters, planning: planning) }
     }
 
+    /// Runs `statements` in one round trip; outside a transaction block they form a transaction
+    /// of their own (see ``PostgresConnection/pipeline(_:planning:)``).
+    @discardableResult
+    public func pipeline(_ statements: [PostgresStatement],
+                         planning: PostgresConnection.StatementPlanning = .cached) async throws -> [PostgresResult] {
+        let connection = self.connection
+        return try await threadPool.runIfActive { try connection.pipeline(statements, planning: planning) }
+    }
+
     /// Runs parameterless SQL that may hold several statements (a migration file).
     @discardableResult
     public func execute(_ sql: String) async throws -> PostgresResult {

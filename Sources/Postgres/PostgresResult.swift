@@ -47,7 +47,7 @@ public struct PostgresRow: Sendable {
 
     /// Decodes the column at `position` (zero-based).
     public func decode<T: PostgresDecodable>(at position: Int, as type: T.Type = T.self) throws -> T {
-        let name = position < columns.names.count ? columns.names[position] : "#\(position)"
+        var name: String { position < columns.names.count ? columns.names[position] : "#\(position)" }
         guard position < cells.count else {
             throw PostgresDecodingError(column: name, swiftType: "\(T.self)", reason: "no such column in the result")
         }

@@ -63,6 +63,53 @@ import Testing
         #expect(error?.sqlState == SQLState.serializationFailure)
         #expect(await attempts.count == 3)
     }
+
+    @Test func aPipelineIsOneTransaction() async throws {
+        let pool = try await database()
+        try await pool.query("CREATE TABLE IF NOT EXISTS piped (id int PRIMARY KEY, note text NOT NULL)")
+        let first = Int.random(in: 1..<1_000_000_000)
+        // The second statement reads what the first wrote; both land together.
+        let results = try await pool.transaction([
+            PostgresStatement("INSERT INTO piped VALUES ($1, 'first')", first),
+            PostgresStatement("SELECT count(*)::int AS n FROM piped WHERE id = $1", first),
+        ])
+        #expect(try results[1][0].decode("n", as: Int.self) == 1)
+        // A failing statement rolls back the ones before it and reports its own error.
+        let error = await #expect(throws: PostgresError.self) {
+            try await pool.transaction([
+                PostgresStatement("INSERT INTO piped VALUES ($1, 'second')", first + 1),
+                PostgresStatement("INSERT INTO piped VALUES ($1, 'again')", first),
+                PostgresStatement("INSERT INTO piped VALUES ($1, 'third')", first + 2),
+            ])
+        }
+        #expect(error?.isUniqueViolation == true)
+        let stored = try await pool.query("SELECT id FROM piped WHERE id BETWEEN $1 AND $2 ORDER BY id", first, first + 2)
+            .map { try $0.decode("id", as: Int.self) }
+        #expect(stored == [first])
+        // The connection that failed is back in the pool and works.
+        let one = try await pool.withConnection { session in try await session.query("SELECT 1 AS one")[0].decode("one", as: Int.self) }
+        #expect(one == 1)
+    }
+
+    @Test func genericPlanningPlansOnceForAnyValues() async throws {
+        let pool = try await database()
+        let sql = "SELECT count(*)::int AS n FROM generate_series(1, 100) AS g WHERE g = ANY($1)"
+        let keySets = [[1], [2, 3], [4, 5, 6], [7], [8, 9], [10], [11, 12]]
+        let (counts, plans, mode) = try await pool.withConnection { session in
+            var counts: [Int] = []
+            for keys in keySets {
+                counts.append(try await session.query(sql, parameters: [keys], planning: .generic)[0].decode("n", as: Int.self))
+            }
+            let plans = try await session.query(
+                "SELECT generic_plans::int, custom_plans::int FROM pg_prepared_statements WHERE statement = $1", sql)[0]
+            let mode = try await session.query("SHOW plan_cache_mode")[0].decode("plan_cache_mode", as: String.self)
+            return (counts, [try plans.decode("generic_plans", as: Int.self), try plans.decode("custom_plans", as: Int.self)], mode)
+        }
+        #expect(counts == keySets.map(\.count))
+        #expect(plans == [keySets.count, 0])
+        // The setting lasted only for those statements.
+        #expect(mode == "auto")
+    }
 }
 
 actor AttemptCounter {

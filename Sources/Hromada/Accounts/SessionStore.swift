@@ -94,7 +94,7 @@ public struct SessionStore: Sendable {
             LEFT JOIN role_grants g ON g.person_id = p.id
             WHERE s.token_hash = ANY($1) AND s.expires_at > now()
             GROUP BY s.token_hash, p.id, s.kind
-            """, tokenHashes.map { Data($0) })
+            """, parameters: [tokenHashes.map { Data($0) }], planning: .generic)
         var found: [[UInt8]: (viewer: Viewer, kind: Kind)?] = Dictionary(uniqueKeysWithValues: tokenHashes.map { ($0, nil) })
         for row in rows {
             let tokenHash = Array(try row.decode("token_hash", as: Data.self))

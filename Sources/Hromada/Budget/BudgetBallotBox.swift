@@ -51,7 +51,8 @@ extension BudgetStore {
             missing: { _ in AppError.notFound },
             repeated: { VoteOutcome(cycleID: $0.cycleID, votesLeft: nil, refusal: .alreadyVoted) }
         ) { requests in
-            try await database.transaction { session in try await cast(requests, on: session) }
+            // The locks and the voting statement go in one round trip, as one transaction.
+            try outcomes(try await database.transaction(castingStatements(requests))[1], of: requests)
         }
     }
 
@@ -87,13 +88,18 @@ extension BudgetStore {
         }
     }
 
-    /// The voting statement for distinct requests, after taking each voter's lock. A request for a
-    /// project outside its community has no entry.
+    /// Casts distinct votes in the session's transaction. A request for a project outside its
+    /// community has no entry.
     static func cast(_ requests: [VoteRequest], on session: PostgresSession) async throws -> [VoteRequest: VoteOutcome] {
-        try await session.query(
+        try outcomes(try await session.pipeline(castingStatements(requests))[1], of: requests)
+    }
+
+    /// Each voter's lock, taken in order, then the voting statement for distinct requests.
+    static func castingStatements(_ requests: [VoteRequest]) -> [PostgresStatement] {
+        let lock = PostgresStatement(
             "SELECT pg_advisory_xact_lock(4, person::int) FROM (SELECT DISTINCT person FROM unnest($1::bigint[]) AS person ORDER BY person) voters",
             requests.map(\.personID))
-        let rows = try await session.query(
+        let vote = PostgresStatement(
             """
             WITH requests AS (
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) WITH ORDINALITY
@@ -140,6 +146,11 @@ extension BudgetStore {
             """,
             requests.map(\.projectID), requests.map(\.personID), requests.map(\.communityID), requests.map(\.channel.rawValue),
             requests.map(\.recordedBy))
+        return [lock, vote]
+    }
+
+    /// What the voting statement answered, per request.
+    static func outcomes(_ rows: PostgresResult, of requests: [VoteRequest]) throws -> [VoteRequest: VoteOutcome] {
         var outcomes: [VoteRequest: VoteOutcome] = [:]
         for row in rows {
             let request = requests[try row.decode("n", as: Int.self) - 1]

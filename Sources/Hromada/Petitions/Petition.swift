@@ -109,6 +109,19 @@ public struct SigningFacts: Sendable {
     }
 }
 
+/// What became of one signing request.
+public enum SigningOutcome: Sendable {
+    /// Signed; the count and threshold as they were just before this signature.
+    case signed(signaturesBefore: Int, threshold: Int)
+    case refused(SigningRefusal)
+
+    /// The outcome for the same request made twice at once: the second is not signed again.
+    var repeated: SigningOutcome {
+        if case .signed = self { return .refused(.alreadySigned) }
+        return self
+    }
+}
+
 /// Why someone may not sign.
 public enum SigningRefusal: String, Error, Sendable {
     case notSignedIn = "not_signed_in"

@@ -20,7 +20,7 @@ public struct PetitionStore: Sendable {
     /// Signing requests that arrive together share one statement and one commit. The same person
     /// signing the same petition twice at once: one goes to the database, the other is told
     /// "already signed".
-    let signings: RequestCoalescer<SigningRequest, (facts: SigningFacts, inserted: Bool)>
+    let signings: RequestCoalescer<SigningRequest, SigningOutcome>
 
     init(database: PostgresPool, replica: PostgresPool, workflow: WorkflowStore, outbox: Outbox, rateLimitExemptIPs: Set<String>,
          logger: Logger) {
@@ -34,11 +34,13 @@ public struct PetitionStore: Sendable {
         // helper runs the group again. Two groups in flight make bigger groups than four, as for
         // votes: 6,877–7,130 signatures/s spread over 100 petitions against 5,630 with four
         // (make bench-sign, runs minutes apart on the same machine).
-        self.signings = RequestCoalescer(concurrentGroups: 2, missing: { _ in AppError.notFound }, repeated: { ($0.facts, false) }) { requests in
-            try await database.transaction { session in
-                try await Self.lockSigners(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
-                return try await Self.signIfAllowed(requests, rateLimitExemptIPs: rateLimitExemptIPs, on: session)
-            }
+        self.signings = RequestCoalescer(concurrentGroups: 2, missing: { _ in AppError.notFound }, repeated: \.repeated) { requests in
+            // The locks and the signing statement go in one round trip, as one transaction.
+            let results = try await database.transaction([
+                Self.signersLock(requests, rateLimitExemptIPs: rateLimitExemptIPs),
+                Self.signingStatement(requests, rateLimitExemptIPs: rateLimitExemptIPs),
+            ])
+            return try Self.signingOutcomes(results[1], of: requests)
         }
     }
 
@@ -175,16 +177,19 @@ public struct PetitionStore: Sendable {
     /// The unique key on (petition, person) makes a second signature impossible, from any number
     /// of concurrent requests.
     public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?) async throws -> Int {
-        let (facts, inserted) = try await signings.answer(
+        let outcome = try await signings.answer(
             SigningRequest(petitionID: id, personID: viewer.person.id, communityID: community.id, ip: ip))
-        guard inserted else { throw SigningRefusal.check(facts) ?? .alreadySigned }
-        // The facts were read before this signature; near the threshold, read the count again
-        // after the commit, so the last of any concurrent signers sees them all. The petition
-        // sweep job catches anything that slips through.
-        var count = facts.signatures + 1
-        if count >= facts.threshold - Self.thresholdRecheckMargin {
+        guard case .signed(let signaturesBefore, let threshold) = outcome else {
+            if case .refused(let refusal) = outcome { throw refusal }
+            throw SigningRefusal.alreadySigned
+        }
+        // The count was read before this signature; near the threshold, read it again after the
+        // commit, so the last of any concurrent signers sees them all. The petition sweep job
+        // catches anything that slips through.
+        var count = signaturesBefore + 1
+        if count >= threshold - Self.thresholdRecheckMargin {
             count = max(count, try await signatureCount(id))
-            if count >= facts.threshold {
+            if count >= threshold {
                 // The signature is committed and must be acknowledged; if registering the petition
                 // fails now, the sweep job moves it later.
                 do {
@@ -197,13 +202,13 @@ public struct PetitionStore: Sendable {
         return count
     }
 
-    /// Takes, until the transaction ends, a lock per signer and per limited IP address of the
-    /// group, in a fixed order. Groups signing for the same person or address then run one after
+    /// The statement that takes, until the transaction ends, a lock per signer and per limited IP
+    /// address of the group, in a fixed order. Groups signing for the same person or address then run one after
     /// the other, so each reads the other's signatures and the hourly limits hold exactly; groups
     /// of different people do not wait for each other. Advisory locks write nothing to the tables.
-    static func lockSigners(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>, on session: PostgresSession) async throws {
+    static func signersLock(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>) -> PostgresStatement {
         let addresses = Set(requests.compactMap { $0.ip }.filter { !rateLimitExemptIPs.contains($0) })
-        try await session.query(
+        return PostgresStatement(
             """
             SELECT pg_advisory_xact_lock(kind, key) FROM (
                 SELECT kind, key FROM (
@@ -233,16 +238,20 @@ public struct PetitionStore: Sendable {
         }
     }
 
+    /// Signs for distinct requests at once (see ``signingStatement(_:rateLimitExemptIPs:)``).
+    static func signIfAllowed(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>, on session: PostgresSession) async throws
+        -> [SigningRequest: SigningOutcome]
+    {
+        let statement = signingStatement(requests, rateLimitExemptIPs: rateLimitExemptIPs)
+        return try signingOutcomes(try await session.query(statement.sql, parameters: statement.parameters), of: requests)
+    }
+
     /// The signing statement, for many requests at once: reads the facts the rules need, inserts
     /// each signature only if they allow it, and counts the inserted ones on a random shard.
-    /// Returns, per request, the facts (as they were before this statement) and whether its
-    /// signature was inserted; a request for an unknown petition has no entry. Requests must be
-    /// distinct. Rows are written in (petition, person) order, so concurrent groups take their
-    /// locks in the same order.
-    static func signIfAllowed(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>, on session: PostgresSession) async throws
-        -> [SigningRequest: (facts: SigningFacts, inserted: Bool)]
-    {
-        let rows = try await session.query(
+    /// Requests must be distinct. Rows are written in (petition, person) order, so concurrent
+    /// groups take their locks in the same order.
+    static func signingStatement(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>) -> PostgresStatement {
+        PostgresStatement(
             """
             WITH requests AS (
                 SELECT r.n, r.petition_id, r.person_id, r.ip::inet AS ip, r.limited_ip::inet AS limited_ip, r.community_id
@@ -261,9 +270,12 @@ public struct PetitionStore: Sendable {
                        (SELECT count(*) FROM (SELECT 1 FROM petition_signatures s
                                               WHERE s.ip = r.limited_ip AND s.signed_at > now() - interval '1 hour' LIMIT $7) theirs)::int
                          + (count(*) OVER (PARTITION BY r.limited_ip ORDER BY r.n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))::int END AS by_ip,
-                       coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0)::int AS signatures
+                       coalesce(t.signatures, 0)::int AS signatures
                 -- A petition still in moderation is not public: for signers it is not there (404).
                 FROM requests r JOIN petitions p ON p.id = r.petition_id AND p.community_id = r.community_id AND p.status <> 'moderation'
+                -- Each petition's shards are summed once, however many of the group sign it.
+                LEFT JOIN (SELECT c.petition_id, sum(c.signatures) AS signatures FROM petition_signature_counts c
+                           WHERE c.petition_id IN (SELECT petition_id FROM requests) GROUP BY c.petition_id) t ON t.petition_id = p.id
             ), signed AS (
                 INSERT INTO petition_signatures (petition_id, person_id, ip, email_domain)
                 SELECT f.petition_id, f.person_id, f.ip, (SELECT lower(split_part(email::text, '@', 2)) FROM people WHERE id = f.person_id)
@@ -278,23 +290,34 @@ public struct PetitionStore: Sendable {
                 ON CONFLICT (petition_id, shard) DO UPDATE SET signatures = petition_signature_counts.signatures + EXCLUDED.signatures
                 RETURNING 1
             )
-            SELECT f.*, EXISTS (SELECT 1 FROM signed s WHERE s.petition_id = f.petition_id AND s.person_id = f.person_id) AS inserted
+            SELECT f.n, f.status, f.collection_starts_on, f.collection_ends_on, f.today, f.verified, f.by_person, f.by_ip,
+                   f.signatures, f.signature_threshold,
+                   EXISTS (SELECT 1 FROM signed s WHERE s.petition_id = f.petition_id AND s.person_id = f.person_id) AS inserted
             FROM facts f
             """,
             requests.map(\.petitionID), requests.map(\.personID), requests.map(\.ip),
             requests.map { request in request.ip.flatMap { rateLimitExemptIPs.contains($0) ? nil : $0 } },
             requests.map(\.communityID), SigningRefusal.perPersonPerHour, SigningRefusal.perIPPerHour, Int.random(in: 0..<16))
-        var results: [SigningRequest: (facts: SigningFacts, inserted: Bool)] = [:]
+    }
+
+    /// What the signing statement answered, per request. A request for an unknown petition has
+    /// no entry. The facts behind a refusal are read only for refused requests.
+    static func signingOutcomes(_ rows: PostgresResult, of requests: [SigningRequest]) throws -> [SigningRequest: SigningOutcome] {
+        var outcomes: [SigningRequest: SigningOutcome] = [:]
         for row in rows {
-            let index: Int = try row.decode("n")
+            let request = requests[try row.decode("n", as: Int.self) - 1]
+            if try row.decode("inserted") {
+                outcomes[request] = .signed(signaturesBefore: try row.decode("signatures"), threshold: try row.decode("signature_threshold"))
+                continue
+            }
             let facts = SigningFacts(
                 status: PetitionStatus(rawValue: try row.decode("status")) ?? .moderation,
                 collectionStartsOn: try row.decode("collection_starts_on"), collectionEndsOn: try row.decode("collection_ends_on"),
                 today: try row.decode("today"), isVerifiedHere: try row.decode("verified"), recentByPerson: try row.decode("by_person"),
                 recentByIP: try row.decode("by_ip"), signatures: try row.decode("signatures"), threshold: try row.decode("signature_threshold"))
-            results[requests[index - 1]] = (facts, try row.decode("inserted"))
+            outcomes[request] = .refused(SigningRefusal.check(facts) ?? .alreadySigned)
         }
-        return results
+        return outcomes
     }
 
     public func signatureCount(_ id: Int) async throws -> Int {
