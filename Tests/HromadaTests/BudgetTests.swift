@@ -184,6 +184,19 @@ enum BudgetFixtures {
         }
     }
 
+    @Test func aVoteNamesItsOwnProjectsCycle() async throws {
+        let services = try await services()
+        let (_, projects) = try await BudgetFixtures.cycle(services, projects: 1, votesPerVoter: 1)
+        let (other, _) = try await BudgetFixtures.cycle(services, projects: 0, votesPerVoter: 1)
+        let voter = try await Fixtures.residents(1, services)[0]
+        let error = await #expect(throws: PostgresError.self) {
+            try await services.database.query(
+                "INSERT INTO budget_votes (project_id, person_id, cycle_id, scope_id, channel) VALUES ($1, $2, $3, 0, 'online')",
+                projects[0], voter.person.id, other.id)
+        }
+        #expect(error?.constraint == "budget_votes_project_cycle_fkey")
+    }
+
     @Test func resultsArePublishedOnceAndReceiptsVerify() async throws {
         let services = try await services()
         let community = try await BudgetFixtures.community(services)

@@ -109,12 +109,13 @@ extension BudgetStore {
                        t.today >= c.voting_starts_on AND t.today < c.results_starts_on AS voting_open,
                        CASE WHEN c.vote_scope = 'category' THEN p.category_id ELSE 0 END AS scope_id,
                        c.votes_per_voter, c.voter_minimum_age, v.birth_date, coalesce(v.is_resident, false) AS is_resident,
-                       EXISTS (SELECT 1 FROM budget_votes b WHERE b.project_id = r.project_id AND b.person_id = r.person_id) AS already
+                       b.person_id IS NOT NULL AS already
                 FROM requests r
                 JOIN budget_projects p ON p.id = r.project_id AND p.community_id = r.community_id
                 JOIN budget_cycles c ON c.id = p.cycle_id
                 CROSS JOIN (SELECT (now() AT TIME ZONE '\(WorkflowStore.timeZone)')::date AS today) t
                 LEFT JOIN verifications v ON v.person_id = r.person_id AND v.community_id = p.community_id AND v.revoked_at IS NULL
+                LEFT JOIN budget_votes b ON b.project_id = r.project_id AND b.person_id = r.person_id
             ), eligible AS (
                 SELECT f.*, coalesce(f.status = 'admitted' AND f.voting_open AND f.is_resident AND NOT f.already
                                      AND f.birth_date <= (f.today - make_interval(years => f.voter_minimum_age))::date, false) AS may_vote
@@ -141,7 +142,9 @@ extension BudgetStore {
                 DO UPDATE SET votes_cast = budget_vote_allowances.votes_cast + EXCLUDED.votes_cast
                 RETURNING 1
             )
-            SELECT c.*, EXISTS (SELECT 1 FROM cast_votes v WHERE v.project_id = c.project_id AND v.person_id = c.person_id) AS inserted
+            SELECT c.n, c.cycle_id, c.status, c.voting_open, c.today, c.birth_date, c.is_resident, c.voter_minimum_age, c.votes_per_voter,
+                   c.already, c.may_vote, c.votes_before, c.votes_after,
+                   EXISTS (SELECT 1 FROM cast_votes v WHERE v.project_id = c.project_id AND v.person_id = c.person_id) AS inserted
             FROM counted_before c
             """,
             requests.map(\.projectID), requests.map(\.personID), requests.map(\.communityID), requests.map(\.channel.rawValue),
