@@ -3,25 +3,24 @@
 extension Array: PostgresEncodable where Element: PostgresEncodable {
     public static var postgresType: PostgresType { Element.postgresArrayType }
     public var postgresText: String? {
-        var literal = "{"
-        for (index, element) in enumerated() {
-            if index > 0 { literal += "," }
+        // Built as bytes: appending to a String character by character costs more than the values.
+        var literal: [UInt8] = [UInt8(ascii: "{")]
+        literal.reserveCapacity(count * 12 + 2)
+        for element in self {
+            if literal.count > 1 { literal.append(UInt8(ascii: ",")) }
             guard let text = element.postgresText else {
-                literal += "NULL"
+                literal.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal += "\""
-            if text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                for character in text {
-                    if character == "\"" || character == "\\" { literal += "\\" }
-                    literal.append(character)
-                }
-            } else {
-                literal += text
+            literal.append(UInt8(ascii: "\""))
+            for byte in text.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { literal.append(UInt8(ascii: "\\")) }
+                literal.append(byte)
             }
-            literal += "\""
+            literal.append(UInt8(ascii: "\""))
         }
-        return literal + "}"
+        literal.append(UInt8(ascii: "}"))
+        return String(decoding: literal, as: UTF8.self)
     }
 }
 

@@ -84,18 +84,20 @@ public struct BallotReceipts: Sendable {
     /// `K7QF-2M9X-WB4C-HJ3T`: 80 bits in Crockford's base 32, easy to read out and type.
     public func code(cycleID: Int, personID: Int) -> String {
         let mac = Crypto.hmacSHA256(key: key, message: Array("\(cycleID):\(personID)".utf8))
-        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
         var bits = 0, value = 0
-        var characters: [Character] = []
+        var code: [UInt8] = []
+        code.reserveCapacity(19)
         for byte in mac.prefix(10) {
             value = (value << 8) | Int(byte)
             bits += 8
             while bits >= 5 {
                 bits -= 5
-                characters.append(alphabet[(value >> bits) & 31])
+                if code.count % 5 == 4 { code.append(UInt8(ascii: "-")) }
+                code.append(alphabet[(value >> bits) & 31])
             }
         }
-        return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
+        return String(decoding: code, as: UTF8.self)
     }
 
     /// The hex SHA-256 of a code as published, whatever case and separators the voter typed.
