@@ -8,6 +8,8 @@ ALTER TABLE budget_votes
     ADD CONSTRAINT budget_votes_project_cycle_fkey FOREIGN KEY (project_id, cycle_id) REFERENCES budget_projects (id, cycle_id);
 
 -- Allowances count budget_votes rows and are written only beside them, by the voting statement,
--- which takes the cycle from the vote's project; checking their cycle too would lock that shared
--- row again for every new voter.
-ALTER TABLE budget_vote_allowances DROP CONSTRAINT budget_vote_allowances_cycle_id_fkey;
+-- from the votes it has just inserted, whose keys are checked. Checking them again would lock the
+-- cycle's shared row and the voter's row a second time for every new voter.
+ALTER TABLE budget_vote_allowances
+    DROP CONSTRAINT budget_vote_allowances_cycle_id_fkey,
+    DROP CONSTRAINT budget_vote_allowances_person_id_fkey;
