@@ -42,18 +42,20 @@ struct BenchSign: AsyncParsableCommand {
             singleRuns.append(try load.runWrk(pairs: single, round: singleRuns.count, pathTemplate: path, work: work))
             references.append(try await load.pgbenchInsertRate(into: "bench_signature_rows", like: "petition_signatures", script: Self.pgbenchScript, pool: pool, work: work))
         }
-        let spreadResult = HTTPLoad.median(spreadRuns)
-        let singleResult = HTTPLoad.median(singleRuns)
         let reference = HTTPLoad.median(references)
         let rows = try await pool.query(
             "SELECT count(*) AS n FROM petition_signatures s JOIN petitions p ON p.id = s.petition_id WHERE p.title LIKE 'Bench petition%'"
         )[0].decode("n", as: Int.self)
 
-        print("\ncase                 signatures/s   p50 ms   p99 ms   non-2xx   ratio to pgbench")
-        for (name, result) in [("spread (100)", spreadResult), ("one petition", singleResult)] {
-            print(String(format: "%-20@ %12.0f %8.2f %8.2f %9d %10.2f", name as NSString, result.rate, result.p50, result.p99, result.errors, result.rate / reference))
+        print("\ncase                 signatures/s   p50 ms   p99 ms   non-2xx   ratio to pgbench (median of rounds; each round)")
+        for (name, runs) in [("spread (100)", spreadRuns), ("one petition", singleRuns)] {
+            let result = HTTPLoad.median(runs)
+            let ratios = HTTPLoad.ratios(runs, to: references)
+            print(String(format: "%-20@ %12.0f %8.2f %8.2f %9d %10.2f   (%@)", name as NSString, result.rate, result.p50, result.p99, result.errors,
+                         ratios.median, ratios.eachRound as NSString))
         }
-        print(String(format: "pgbench INSERT      %12.0f  (same row shape, %d clients × 400, median)", reference, options.connections))
+        print(String(format: "pgbench INSERT      %12.0f  (same row shape, %d clients × %d, median)", reference, options.connections,
+                     HTTPLoad.pgbenchTransactionsPerClient))
         print("signature rows stored: \(rows)")
         await pool.shutdown()
     }

@@ -72,6 +72,13 @@ public struct HTTPLoad: Sendable {
 
     public static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
+    /// The median of each round's rate over that round's reference. The machine's speed drifts
+    /// between rounds (other load, a neighbour on the host); a round's two figures share its drift.
+    public static func ratios(_ runs: [WrkResult], to references: [Double]) -> (median: Double, eachRound: String) {
+        let ratios = zip(runs, references).map { $0.rate / $1 }
+        return (median(ratios), ratios.map { String(format: "%.2f", $0) }.joined(separator: " "))
+    }
+
     /// POSTs to `pathTemplate` (its `%s` replaced by the second field of each line of `pairs`) with
     /// the first field as bearer token. Each round takes its own share of the pairs, so no round
     /// repeats a request.
@@ -148,12 +155,16 @@ public struct HTTPLoad: Sendable {
         end
         """
 
-    /// Transactions per second of pgbench running `script` (a fixed 400 per client: pgbench's -T
-    /// did not always stop on this machine).
+    /// Transactions each pgbench client runs: a fixed count, as pgbench's -T did not always stop on
+    /// this machine; a few seconds' worth, so one slow second weighs little.
+    public static let pgbenchTransactionsPerClient = 1_000
+
+    /// Transactions per second of pgbench running `script`.
     public func pgbenchRate(script text: String, work: URL) throws -> Double {
         let script = work.appendingPathComponent("pgbench.sql")
         try text.write(to: script, atomically: true, encoding: .utf8)
-        let output = try Self.run(pgbench, ["-n", "-f", script.path, "-c", String(connections), "-j", "2", "-t", "400", databaseURL])
+        let output = try Self.run(pgbench, ["-n", "-f", script.path, "-c", String(connections), "-j", "2",
+                                            "-t", String(Self.pgbenchTransactionsPerClient), databaseURL])
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
             let rate = Double(line.dropFirst(6).split(separator: " ")[0])
         else { throw Failure("pgbench printed no rate:\n\(output)") }

@@ -49,9 +49,12 @@ struct BenchVote: AsyncParsableCommand {
             SELECT count(*)::int AS n FROM (SELECT person_id FROM budget_votes v JOIN budget_cycles c ON c.id = v.cycle_id
             WHERE c.title = 'Bench cycle' GROUP BY person_id HAVING count(*) > $1) over
             """, Self.votesPerVoter)[0].decode("n")
-        print("\ncase                 votes/s   p50 ms   p99 ms   non-2xx   ratio to pgbench")
-        print(String(format: "vote over HTTP  %12.0f %8.2f %8.2f %9d %10.2f", result.rate, result.p50, result.p99, result.errors, result.rate / reference))
-        print(String(format: "pgbench INSERT  %12.0f  (the vote row, %d clients × 400, median)", reference, options.connections))
+        let ratios = HTTPLoad.ratios(runs, to: references)
+        print("\ncase                 votes/s   p50 ms   p99 ms   non-2xx   ratio to pgbench (median of rounds; each round)")
+        print(String(format: "vote over HTTP  %12.0f %8.2f %8.2f %9d %10.2f   (%@)", result.rate, result.p50, result.p99, result.errors,
+                     ratios.median, ratios.eachRound as NSString))
+        print(String(format: "pgbench INSERT  %12.0f  (the vote row, %d clients × %d, median)", reference, options.connections,
+                     HTTPLoad.pgbenchTransactionsPerClient))
         print("vote rows stored: \(stored); voters over their limit: \(overLimit)")
         await pool.shutdown()
 
