@@ -7,6 +7,8 @@
    list (read from the standby) within a second; the script prints the lags.
 3. One job queue: 400 e-mails queued at once are delivered by both processes together, each
    exactly once (an SMTP sink here counts Message-IDs, and each process announces its own name).
+4. Signing out is seen everywhere: a token that process B has cached is refused by B within a
+   second of signing out through A (each process caches sessions for a minute).
 
 Prints its figures and ends with "N passed, N failed".
 """
@@ -81,7 +83,8 @@ def call(method, url, body=None, token=None):
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
+            data = response.read()
+            return response.status, json.loads(data) if data else None
     except urllib.error.HTTPError as error:
         return error.code, None
 
@@ -175,6 +178,19 @@ def check_shared_job_queue(sink):
     print(f"  {QUEUED_MESSAGES} e-mails queued at once: sent in {done:.1f} s, each once; by process {by_process}")
 
 
+def check_sign_out_reaches_both_processes():
+    status, session = call("POST", f"{WEB_A}/api/v1/session",
+                           {"email": "resident-demo-500@khmelnytskyi.demo", "password": "demo-password"})
+    assert status in (200, 201), f"sign-in answered {status}"
+    token = session["token"]
+    assert call("GET", f"{WEB_B}/api/v1/me", token=token)[0] == 200, "B did not accept a fresh token"
+    status, _ = call("DELETE", f"{WEB_A}/api/v1/session", token=token)
+    assert status == 204, f"sign-out answered {status}"
+    refused = wait_until(lambda: call("GET", f"{WEB_B}/api/v1/me", token=token)[0] == 401, MAX_LAG_SECONDS)
+    assert refused is not None, f"B still accepted the token {MAX_LAG_SECONDS} s after signing out through A"
+    print(f"  a token signed out through {WEB_A} was refused by {WEB_B}, which had cached it, after {refused * 1000:.0f} ms")
+
+
 def main():
     sink = SMTPSink(SINK_PORT)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
@@ -184,7 +200,7 @@ def main():
     try:
         pairs = signing_pairs()
         for check in (lambda: check_reads_come_from_standby(pairs), lambda: check_replication_lag(pairs),
-                      lambda: check_shared_job_queue(sink)):
+                      lambda: check_shared_job_queue(sink), check_sign_out_reaches_both_processes):
             try:
                 check()
                 passed += 1

@@ -86,9 +86,13 @@ struct Serve: AsyncParsableCommand {
             await worker.run(listener: PostgresListener(configuration: pool.configuration, logger: logger),
                              recurring: AppServices.recurringJobs)
         }
+        let sessionChanges = Task {
+            await services.sessions.followChanges(PostgresListener(configuration: pool.configuration, logger: logger))
+        }
         defer {
             housekeeping.cancel()
             jobs.cancel()
+            sessionChanges.cancel()
         }
         logger.info("Hromada serves on http://\(configuration.host):\(configuration.port)")
         try await buildApplication(services: services).runService()

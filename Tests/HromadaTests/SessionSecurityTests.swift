@@ -106,3 +106,44 @@ import Testing
         }
     }
 }
+
+/// Sessions cached by several processes, on a database of their own: the row counts above must
+/// not see these tests' writes.
+@Suite struct SessionChangesTests {
+    func services() async throws -> AppServices { try await TestApp.services(suite: "session_changes") }
+
+    /// Another process (a second set of services on the same database) drops its cached session
+    /// as soon as it is signed out here, and sees a role granted here at once, not after the cache's
+    /// minute.
+    @Test func signOutAndRoleChangesReachOtherProcesses() async throws {
+        let services = try await services()
+        let other = try await AppServices(configuration: services.configuration, database: services.database, logger: services.logger)
+        let following = Task { await other.sessions.followChanges(PostgresListener(configuration: services.database.configuration)) }
+        defer { following.cancel() }
+        // The listening connection is ready once its LISTEN has run.
+        for _ in 0..<100 {
+            let listening: Int = try await services.database.query(
+                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%hromada_session_changes%'"
+            )[0].decode("n")
+            if listening > 0 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let person = try await Fixtures.residents(1, services)[0].person
+        let (token, _) = try await services.sessions.create(personID: person.id, kind: .api, ip: nil, userAgent: nil)
+
+        /// Asks the other process until `condition` holds of what it answers, for up to five seconds.
+        func otherEventually(_ condition: ((viewer: Viewer, kind: SessionStore.Kind)?) -> Bool) async throws -> Bool {
+            for _ in 0..<100 {
+                if condition(try await other.sessions.viewer(forToken: token)) { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
+        #expect(try await otherEventually { $0?.viewer.grants.contains { $0.role == .moderator } == false })
+        try await services.accounts.grant(.moderator, departmentID: nil, to: person.id, in: community.id, by: nil, ip: nil)
+        #expect(try await otherEventually { $0?.viewer.grants.contains { $0.role == .moderator } == true })
+        try await services.sessions.delete(tokenHash: SessionStore.hash(token))
+        #expect(try await otherEventually { $0 == nil })
+    }
+}

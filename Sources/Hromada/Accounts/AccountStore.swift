@@ -133,7 +133,7 @@ public struct AccountStore: Sendable {
         } catch let error as PostgresError where error.sqlState == SQLState.foreignKeyViolation {
             throw AppError(.validation, fieldErrors: ["department": "admin.error.department_unknown"])
         }
-        sessions.forget(personID: personID)
+        await sessions.forget(personID: personID)
     }
 
     /// Revokes a grant of this community. An administrator cannot revoke their own administrator
@@ -155,7 +155,7 @@ public struct AccountStore: Sendable {
                 on: session)
             return personID
         }
-        sessions.forget(personID: personID)
+        await sessions.forget(personID: personID)
     }
 
     static func person(_ row: PostgresRow) throws -> Person {

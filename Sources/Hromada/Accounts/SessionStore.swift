@@ -4,9 +4,10 @@ import Postgres
 
 /// Sign-in sessions. The token goes to the client; only its SHA-256 is stored.
 ///
-/// Each process keeps the sessions it looked up for a few seconds, sparing the database one query
-/// on every request of a busy client. Signing out ends the session at once in this process and
-/// within ``cacheSeconds`` in the others; a role granted or revoked shows after as long.
+/// Each process keeps the sessions it looked up for a minute, sparing the database one query on
+/// every request of a busy client. Signing out and a change of roles are announced through the
+/// database (`NOTIFY`), so every process that follows the announcements drops what it cached at
+/// once; one missed while its listening connection was down shows within ``cacheSeconds``.
 public struct SessionStore: Sendable {
     public enum Kind: String, Sendable {
         case browser
@@ -37,7 +38,9 @@ public struct SessionStore: Sendable {
             entries[tokenHash] = entry
         }
     }
-    static let cacheSeconds: TimeInterval = 5
+    static let cacheSeconds: TimeInterval = 60
+    /// Where sign-outs and changes of roles are announced to every process.
+    static let changesChannel = "hromada_session_changes"
     static let cacheLimit = 100_000
 
     /// Look-ups of sessions not in the cache, grouped when they arrive together.
@@ -116,21 +119,47 @@ public struct SessionStore: Sendable {
         return found
     }
 
-    /// Drops the person's cached sessions, so a change of their roles shows at once in this process.
-    public func forget(personID: Int) {
-        cache.withLockedValue { cache in
-            cache.generation += 1
-            cache.entries = cache.entries.filter { $0.value.viewer.person.id != personID }
+    /// Drops the person's cached sessions in this process and in every other, so a change of their
+    /// roles, already committed, shows at once.
+    public func forget(personID: Int) async {
+        evict { $0.viewer.person.id == personID }
+        // Should the announcement fail, the other processes' entries still expire within cacheSeconds.
+        _ = try? await database.query("SELECT pg_notify($1, $2)", Self.changesChannel, "person:\(personID)")
+    }
+
+    /// Ends the session whose token hashes to `tokenHash`, here and in every other process.
+    public func delete(tokenHash: [UInt8]) async throws {
+        try await database.query(
+            "WITH ended AS (DELETE FROM sessions WHERE token_hash = $1 RETURNING 1) SELECT pg_notify($2, $3) FROM ended",
+            Data(tokenHash), Self.changesChannel, "token:" + Crypto.hex(tokenHash))
+        // After the delete commits, so no look-up can cache the session again.
+        evict(tokenHash: tokenHash)
+    }
+
+    /// Drops what other processes announce, until the task is cancelled.
+    public func followChanges(_ listener: PostgresListener) async {
+        for await notification in listener.notifications(on: [Self.changesChannel]) {
+            let parts = notification.payload.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            if parts[0] == "person", let personID = Int(parts[1]) {
+                evict { $0.viewer.person.id == personID }
+            } else if parts[0] == "token", let tokenHash = Data(hex: parts[1]) {
+                evict(tokenHash: Array(tokenHash))
+            }
         }
     }
 
-    /// Ends the session whose token hashes to `tokenHash`.
-    public func delete(tokenHash: [UInt8]) async throws {
-        try await database.query("DELETE FROM sessions WHERE token_hash = $1", Data(tokenHash))
-        // After the delete commits, so no look-up can cache the session again.
+    private func evict(tokenHash: [UInt8]) {
         cache.withLockedValue { cache in
             cache.generation += 1
             cache.entries[tokenHash] = nil
+        }
+    }
+
+    private func evict(where matches: (Cache.Entry) -> Bool) {
+        cache.withLockedValue { cache in
+            cache.generation += 1
+            cache.entries = cache.entries.filter { !matches($0.value) }
         }
     }
 

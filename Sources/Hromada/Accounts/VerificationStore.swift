@@ -45,7 +45,7 @@ public struct VerificationStore: Sendable {
                            summary: "verified via \(source) with \(claims.documentType.rawValue) (verification \(id))", ip: ip),
                 on: session)
         }
-        sessions.forget(personID: personID)
+        await sessions.forget(personID: personID)
     }
 
     /// The person's standing verification in the community, if any.
