@@ -57,7 +57,7 @@ public struct HTTPLoad: Sendable {
     // MARK: - Load
 
     public struct WrkResult: Sendable {
-        /// Answered (2xx) requests per second.
+        /// Requests per second answered with success (2xx or 3xx, as wrk counts them).
         public var rate: Double
         public var p50: Double
         public var p99: Double

@@ -163,7 +163,9 @@ public final class PostgresConnection: @unchecked Sendable {
             drainNotifications()
             reads += 1
         }
+        // A pipeline that failed half-way leaves the connection in pipeline mode: not reusable.
         return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+            && PQpipelineStatus(handle) == PQ_PIPELINE_OFF
     }
 
     /// Quotes an identifier (a channel name, say) for use in SQL text.

@@ -179,9 +179,10 @@ public struct PetitionStore: Sendable {
     public func sign(_ id: Int, by viewer: Viewer, in community: Community, ip: String?) async throws -> Int {
         let outcome = try await signings.answer(
             SigningRequest(petitionID: id, personID: viewer.person.id, communityID: community.id, ip: ip))
-        guard case .signed(let signaturesBefore, let threshold) = outcome else {
-            if case .refused(let refusal) = outcome { throw refusal }
-            throw SigningRefusal.alreadySigned
+        let (signaturesBefore, threshold): (Int, Int)
+        switch outcome {
+        case .refused(let refusal): throw refusal
+        case .signed(let before, let limit): (signaturesBefore, threshold) = (before, limit)
         }
         // The count was read before this signature; near the threshold, read it again after the
         // commit, so the last of any concurrent signers sees them all. The petition sweep job
@@ -203,9 +204,10 @@ public struct PetitionStore: Sendable {
     }
 
     /// The statement that takes, until the transaction ends, a lock per signer and per limited IP
-    /// address of the group, in a fixed order. Groups signing for the same person or address then run one after
-    /// the other, so each reads the other's signatures and the hourly limits hold exactly; groups
-    /// of different people do not wait for each other. Advisory locks write nothing to the tables.
+    /// address of the group, in a fixed order. Groups signing for the same person or address then
+    /// run one after the other, so each reads the other's signatures and the hourly limits hold
+    /// exactly; groups of different people do not wait for each other. Advisory locks write
+    /// nothing to the tables.
     static func signersLock(_ requests: [SigningRequest], rateLimitExemptIPs: Set<String>) -> PostgresStatement {
         let addresses = Set(requests.compactMap { $0.ip }.filter { !rateLimitExemptIPs.contains($0) })
         return PostgresStatement(
