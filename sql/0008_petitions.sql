@@ -41,9 +41,6 @@ CREATE TABLE petition_signatures (
     UNIQUE (petition_id, person_id)
 );
 CREATE INDEX petition_signatures_list ON petition_signatures (petition_id, signed_at, id);
--- The per-person and per-IP signing limits count recent signatures through these.
-CREATE INDEX petition_signatures_person ON petition_signatures (person_id, signed_at);
-CREATE INDEX petition_signatures_ip ON petition_signatures (ip, signed_at);
 
 -- The count of valid signatures, spread over 16 rows per petition so that concurrent signings
 -- do not queue on one row lock; the count is their sum.
