@@ -19,10 +19,6 @@ port = 8092
 pg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "postgres.sh")
 
 
-def start_server():
-    return hromada_server.start(hromada, database_url, port)
-
-
 def query(sql):
     return subprocess.run([psql, database_url, "-tAc", sql], check=True, capture_output=True, text=True).stdout.split()
 
@@ -79,11 +75,11 @@ def load_with(disaster, seconds=3):
     stop.clear()
 
 
-server = start_server()
+server = hromada_server.start(hromada, database_url, port)
 print("phase 1: SIGKILL the server while signing and voting")
 load_with(lambda: server.send_signal(signal.SIGKILL))
 server.wait()
-server = start_server()
+server = hromada_server.start(hromada, database_url, port)
 print("phase 2: stop PostgreSQL in immediate mode while signing and voting, then start it again")
 load_with(lambda: (subprocess.run(["bash", pg, "stop-immediate"], check=True),
                    time.sleep(1), subprocess.run(["bash", pg, "start"], check=True)))

@@ -50,13 +50,8 @@ scratch_server_start() {
     "$hromada" migrate --database-url "$database_url" >/dev/null
     HROMADA_SECRET_KEY="$SCRATCH_SECRET_KEY" "$hromada" seed-demo --database-url "$database_url" >/dev/null
     SCRATCH_BASE_URL="http://127.0.0.1:$port"
-    if [ -n "${SCRATCH_LOG:-}" ]; then
-        HROMADA_SECRET_KEY="$SCRATCH_SECRET_KEY" HROMADA_PUBLIC_URL="$SCRATCH_BASE_URL" LOG_LEVEL="${SCRATCH_LOG_LEVEL:-warning}" \
-            "$hromada" serve --database-url "$database_url" --host 127.0.0.1 --port "$port" >"$SCRATCH_LOG" 2>&1 &
-    else
-        HROMADA_SECRET_KEY="$SCRATCH_SECRET_KEY" HROMADA_PUBLIC_URL="$SCRATCH_BASE_URL" LOG_LEVEL="${SCRATCH_LOG_LEVEL:-warning}" \
-            "$hromada" serve --database-url "$database_url" --host 127.0.0.1 --port "$port" &
-    fi
+    HROMADA_SECRET_KEY="$SCRATCH_SECRET_KEY" HROMADA_PUBLIC_URL="$SCRATCH_BASE_URL" LOG_LEVEL="${SCRATCH_LOG_LEVEL:-warning}" \
+        "$hromada" serve --database-url "$database_url" --host 127.0.0.1 --port "$port" >"${SCRATCH_LOG:-/dev/stderr}" 2>&1 &
     SCRATCH_PID=$!
     trap scratch_server_stop EXIT
     local _

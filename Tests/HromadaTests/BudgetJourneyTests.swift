@@ -12,7 +12,7 @@ import Testing
 @Suite struct BudgetJourneyTests {
     @Test func fromOpeningACycleToCheckingAReceipt() async throws {
         let services = try await TestApp.services(suite: "budget_journey")
-        let community = try await BudgetFixtures.community(services)
+        let community = try await Fixtures.community(services)
         let today = services.todayInKyiv
         let lighting = try #require(try await services.communities.departments(of: community.id).first { $0.slug == "street-lighting" })
         try await TestApp.withBrowser(services) { browser in

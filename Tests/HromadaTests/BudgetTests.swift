@@ -10,21 +10,13 @@ import Testing
 
 /// Budget fixtures: cycles put straight into a phase, admitted projects, verified voters.
 enum BudgetFixtures {
-    static func community(_ services: AppServices) async throws -> Community {
-        try await services.communities.require(slug: "khmelnytskyi")
-    }
-
-    static func viewer(_ email: String, _ services: AppServices) async throws -> Viewer {
-        try #require(try await services.accounts.viewer(email: email))
-    }
-
     /// A cycle with one category of `budget` kopecks and `projects` projects by the demo citizen,
     /// all admitted, in the phase `phase` today.
     static func cycle(_ services: AppServices, projects: Int, votesPerVoter: Int, scope: VoteScope = .category, phase: BudgetPhase = .voting,
                       budget: Int = 100_000_000, costs: [Int] = []) async throws -> (cycle: BudgetCycle, projects: [Int]) {
-        let community = try await community(services)
-        let admin = try await viewer("admin@khmelnytskyi.demo", services)
-        let citizen = try await viewer("citizen@khmelnytskyi.demo", services)
+        let community = try await Fixtures.community(services)
+        let admin = try await Fixtures.viewer("admin@khmelnytskyi.demo", services)
+        let citizen = try await Fixtures.viewer("citizen@khmelnytskyi.demo", services)
         let today = services.todayInKyiv
         var rules = BudgetRules(community.settings.budget)
         rules.votesPerVoter = votesPerVoter
@@ -75,7 +67,7 @@ enum BudgetFixtures {
 
     @Test func twentyConcurrentVotesNeverExceedTheLimit() async throws {
         let services = try await services()
-        let community = try await BudgetFixtures.community(services)
+        let community = try await Fixtures.community(services)
         let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 20, votesPerVoter: 3)
         let voter = try await Fixtures.residents(1, services)[0]
         let outcomes = await withTaskGroup(of: Result<Int, any Error>.self) { group in
@@ -98,8 +90,8 @@ enum BudgetFixtures {
 
     @Test func aVoterCountsOnceAcrossOnlineAndInPerson() async throws {
         let services = try await services()
-        let community = try await BudgetFixtures.community(services)
-        let staff = try await BudgetFixtures.viewer("official@khmelnytskyi.demo", services)
+        let community = try await Fixtures.community(services)
+        let staff = try await Fixtures.viewer("official@khmelnytskyi.demo", services)
         let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 3, votesPerVoter: 2)
         let voter = try await Fixtures.residents(1, services)[0]
         #expect(try await services.budget.vote(for: projects[0], by: voter, community: community, rateLimiter: services.rateLimiter).votesLeft == 1)
@@ -121,7 +113,7 @@ enum BudgetFixtures {
 
     @Test func ageResidenceAndVerification() async throws {
         let services = try await services()
-        let community = try await BudgetFixtures.community(services)
+        let community = try await Fixtures.community(services)
         let (_, projects) = try await BudgetFixtures.cycle(services, projects: 1, votesPerVoter: 1)
         let today = services.todayInKyiv
         func person(birthDate: CalendarDay, resident: Bool?) async throws -> Viewer {
@@ -153,7 +145,7 @@ enum BudgetFixtures {
 
     @Test func noVotingBeforeOrAfterTheVotingPhase() async throws {
         let services = try await services()
-        let community = try await BudgetFixtures.community(services)
+        let community = try await Fixtures.community(services)
         let voter = try await Fixtures.residents(1, services)[0]
         for phase in [BudgetPhase.review, .results] {
             let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 1, votesPerVoter: 1, phase: phase)
@@ -172,7 +164,7 @@ enum BudgetFixtures {
 
     @Test func votesAreFinalInTheDatabase() async throws {
         let services = try await services()
-        let community = try await BudgetFixtures.community(services)
+        let community = try await Fixtures.community(services)
         let (_, projects) = try await BudgetFixtures.cycle(services, projects: 1, votesPerVoter: 1)
         let voter = try await Fixtures.residents(1, services)[0]
         _ = try await services.budget.vote(for: projects[0], by: voter, community: community, rateLimiter: services.rateLimiter)
@@ -199,7 +191,7 @@ enum BudgetFixtures {
 
     @Test func resultsArePublishedOnceAndReceiptsVerify() async throws {
         let services = try await services()
-        let community = try await BudgetFixtures.community(services)
+        let community = try await Fixtures.community(services)
         // 700 + 400 fill a budget of 1,100 exactly; 500 no longer fits; 100 has no votes.
         let (cycle, projects) = try await BudgetFixtures.cycle(
             services, projects: 4, votesPerVoter: 2, budget: 1_100_00, costs: [700_00, 500_00, 400_00, 100_00])
@@ -316,15 +308,15 @@ enum BudgetFixtures {
 
     @Test func implementationNewsOnlyFromTheDepartmentAndOnlyForWinners() async throws {
         let services = try await services()
-        let community = try await BudgetFixtures.community(services)
+        let community = try await Fixtures.community(services)
         let (_, projects) = try await BudgetFixtures.cycle(services, projects: 1, votesPerVoter: 1, phase: .implementation)
-        let citizen = try await BudgetFixtures.viewer("citizen@khmelnytskyi.demo", services)
-        let head = try await BudgetFixtures.viewer("head@khmelnytskyi.demo", services)
+        let citizen = try await Fixtures.viewer("citizen@khmelnytskyi.demo", services)
+        let head = try await Fixtures.viewer("head@khmelnytskyi.demo", services)
         await #expect(throws: AppError.self) {
             try await services.budget.postUpdate(on: projects[0], status: .done, progress: 100, spent: 1, text: "Готово", by: head, community: community, ip: nil)
         }
         try await services.database.query("UPDATE budget_projects SET implementation_status = 'planned' WHERE id = $1", projects[0])
-        try await services.budget.setFollowing(true, projectID: projects[0], personID: try await BudgetFixtures.viewer("moderator@khmelnytskyi.demo", services).person.id)
+        try await services.budget.setFollowing(true, projectID: projects[0], personID: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services).person.id)
         do {
             try await services.budget.postUpdate(on: projects[0], status: .done, progress: 100, spent: 1, text: "Готово", by: citizen, community: community, ip: nil)
             Issue.record("a citizen posted implementation news")

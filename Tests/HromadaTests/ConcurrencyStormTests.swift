@@ -45,7 +45,7 @@ import Testing
 
     @Test func invariantsHoldAfterAStorm() async throws {
         let services = try await TestApp.services(suite: "storm")
-        let community = try await BudgetFixtures.community(services)
+        let community = try await Fixtures.community(services)
         let petition = try await Fixtures.collectingPetition(services, threshold: 40)
         let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 4, votesPerVoter: 2)
         let consultation: Int = try await services.database.query(

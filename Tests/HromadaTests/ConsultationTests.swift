@@ -72,9 +72,6 @@ import Testing
 @Suite struct ConsultationTests {
     func services() async throws -> AppServices { try await TestApp.services(suite: "consultations") }
 
-    func viewer(_ local: String, _ services: AppServices) async throws -> Viewer {
-        try #require(try await services.accounts.viewer(email: "\(local)@khmelnytskyi.demo"))
-    }
 
     /// An open consultation of the street lighting department with two sections and a survey.
     func open(_ services: AppServices, moderation: CommentModeration = .post, participation: Participation = .verified) async throws -> Int {
@@ -86,7 +83,7 @@ import Testing
                               departmentID: lighting.id, affected: "", startsOn: today, endsOn: today.adding(days: 10), format: .both,
                               participation: participation, minimumAge: 14, moderation: moderation,
                               sectionsText: "## Перший\nтекст\n## Другий\nтекст", surveyText: "? Так чи ні? [single]\n- Так\n- Ні", documentsText: ""),
-            by: try await viewer("head", services), community: community, ip: nil)
+            by: try await Fixtures.viewer("head@khmelnytskyi.demo", services), community: community, ip: nil)
     }
 
     @Test func oneSubmissionPerPersonUnderConcurrency() async throws {
@@ -94,7 +91,7 @@ import Testing
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let id = try await open(services)
         let question = try #require(try await services.consultations.questions(of: id).first)
-        let citizen = try await viewer("citizen", services)
+        let citizen = try await Fixtures.viewer("citizen@khmelnytskyi.demo", services)
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<20 {
                 group.addTask {
@@ -118,7 +115,7 @@ import Testing
             .map { try $0.decode("column_name", as: String.self) }
         #expect(!columns.contains("person_id"))
         await #expect(throws: AppError.self) {
-            try await services.consultations.submit([question.id: .choices([0])], to: id, by: try await viewer("newcomer", services),
+            try await services.consultations.submit([question.id: .choices([0])], to: id, by: try await Fixtures.viewer("newcomer@khmelnytskyi.demo", services),
                                                     community: community, verifications: services.verifications)
         }
     }
@@ -128,7 +125,7 @@ import Testing
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let id = try await open(services)
         let first = try #require(try await services.consultations.versions(of: id).first)
-        let citizen = try await viewer("citizen", services)
+        let citizen = try await Fixtures.viewer("citizen@khmelnytskyi.demo", services)
         try await services.consultations.comment(on: id, sectionID: first.sections[0].id, parentID: nil, body: "Зауваження до першого розділу",
                                                  by: citizen, community: community, verifications: services.verifications, ip: nil)
         await #expect(throws: AppError.self) {
@@ -136,7 +133,7 @@ import Testing
                                                             community: community, ip: nil)
         }
         try await services.consultations.publishVersion(of: id, sectionsText: "## Перший (змінений)\nновий текст", note: "Враховано зауваження",
-                                                        by: try await viewer("head", services), community: community, ip: nil)
+                                                        by: try await Fixtures.viewer("head@khmelnytskyi.demo", services), community: community, ip: nil)
         let versions = try await services.consultations.versions(of: id)
         #expect(versions.map(\.number) == [2, 1])
         #expect(versions[1].sections.map(\.heading) == ["Перший", "Другий"], "the earlier version is unchanged")
@@ -157,13 +154,13 @@ import Testing
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let id = try await open(services, moderation: .pre)
-        let citizen = try await viewer("citizen", services)
+        let citizen = try await Fixtures.viewer("citizen@khmelnytskyi.demo", services)
         try await services.consultations.comment(on: id, sectionID: nil, parentID: nil, body: "Мій коментар", by: citizen, community: community,
                                                  verifications: services.verifications, ip: nil)
         #expect(try await services.consultations.comments(of: id, viewer: nil, moderates: false).isEmpty)
         #expect(try await services.consultations.comments(of: id, viewer: citizen, moderates: false).count == 1, "the author sees it")
         let comment = try #require(try await services.consultations.comments(of: id, viewer: nil, moderates: true).first)
-        let moderator = try await viewer("moderator", services)
+        let moderator = try await Fixtures.viewer("moderator@khmelnytskyi.demo", services)
         try await services.consultations.moderate(comment.id, consultationID: id, approve: true, reason: "", by: moderator, community: community, ip: nil)
         #expect(try await services.consultations.comments(of: id, viewer: nil, moderates: false).first?.status == "published")
         await #expect(throws: AppError.self) {
@@ -189,7 +186,7 @@ import Testing
             try await services.consultations.submit([question.id: .choices([index < 3 ? 0 : 1])], to: id, by: voter, community: community,
                                                     verifications: services.verifications)
         }
-        let head = try await viewer("head", services)
+        let head = try await Fixtures.viewer("head@khmelnytskyi.demo", services)
         await #expect(throws: AppError.self) {
             try await services.consultations.publishReport(of: id, summary: "Підсумки консультації", by: head, community: community, ip: nil)
         }
@@ -201,7 +198,7 @@ import Testing
         let figures = try await services.consultations.figures(of: id)
         #expect(figures.submissions == 5 && figures.residents == 5)
         await #expect(throws: AppError.self) {
-            try await services.consultations.submit([question.id: .choices([0])], to: id, by: try await viewer("citizen", services),
+            try await services.consultations.submit([question.id: .choices([0])], to: id, by: try await Fixtures.viewer("citizen@khmelnytskyi.demo", services),
                                                     community: community, verifications: services.verifications)
         }
         try await services.consultations.addConclusion(to: id, proposal: "Залишити все як є", decision: "rejected", reason: "Більшість за зміни",
@@ -223,7 +220,7 @@ import Testing
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let id = try await open(services)
         try await services.consultations.comment(on: id, sectionID: nil, parentID: nil, body: "Пропозиція щодо освітлення двору",
-                                                 by: try await viewer("resident-demo-7", services), community: community,
+                                                 by: try await Fixtures.viewer("resident-demo-7@khmelnytskyi.demo", services), community: community,
                                                  verifications: services.verifications, ip: nil)
         let comment = try #require(try await services.consultations.comments(of: id, viewer: nil, moderates: false).first)
         let path = "/khmelnytskyi/consultations/\(id)"
@@ -238,7 +235,7 @@ import Testing
             #expect(!after.body.contains(#"action="\#(path)/comments/\#(comment.id)/support""#))
             #expect(after.body.contains("Ви підтримали"))
         }
-        let supported = try await services.consultations.comments(of: id, viewer: try await viewer("citizen", services), moderates: false)
+        let supported = try await services.consultations.comments(of: id, viewer: try await Fixtures.viewer("citizen@khmelnytskyi.demo", services), moderates: false)
         #expect(supported.first?.supports == 1 && supported.first?.supportedByViewer == true)
     }
 

@@ -15,19 +15,30 @@ import Testing
         "{{#lambda}}{{{raw}}}{{/lambda}}<style>*{display:none}</style>",
     ]
 
+    /// A page to read as `email` (or a visitor) and, where the page is the item's own, the text it
+    /// must show as text: the payload escaped, so the check cannot pass on a page that leaves it out.
+    typealias Visit = (email: String?, path: String, shows: String?)
+
     /// Signs in once as each account and checks that none of its pages shows any payload as it was typed.
-    static func expectInert(_ pages: [(email: String?, path: String)], _ services: AppServices) async throws {
-        for (email, paths) in Dictionary(grouping: pages, by: { $0.email ?? "" }) {
+    static func expectInert(_ pages: [Visit], _ services: AppServices) async throws {
+        for (email, visits) in Dictionary(grouping: pages, by: { $0.email ?? "" }) {
             try await TestApp.withBrowser(services) { browser in
                 if !email.isEmpty { try await browser.signIn(email) }
-                for path in paths.map(\.path) { try await expectInert(path, browser) }
+                for visit in visits { try await expectInert(visit.path, browser, shows: visit.shows) }
             }
         }
     }
 
-    static func expectInert(_ path: String, _ browser: Browser) async throws {
+    /// `text` as the templates escape it.
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+    }
+
+    static func expectInert(_ path: String, _ browser: Browser, shows: String? = nil) async throws {
         let response = try await browser.get(path)
         #expect(response.status == .ok, "\(path): \(response.status)")
+        if let shows { #expect(response.body.contains(escaped(shows)), "\(path) does not show \(shows) as text") }
         for payload in payloads {
             #expect(!response.body.contains(payload), "\(path) shows \(payload) unescaped")
         }
@@ -42,7 +53,12 @@ import Testing
         let services = try await TestApp.services(suite: "hostile_input")
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let citizen = try #require(try await services.accounts.viewer(email: "citizen@khmelnytskyi.demo"))
-        var pages: [(email: String?, path: String)] = []
+        // Lists and staff pages that show every payload, read once after all are in.
+        var pages: [Visit] = [
+            ("citizen@khmelnytskyi.demo", "/khmelnytskyi/appeals", nil), ("citizen@khmelnytskyi.demo", "/account", nil),
+            ("official@khmelnytskyi.demo", "/khmelnytskyi/office?queue=done", nil), ("admin@khmelnytskyi.demo", "/khmelnytskyi/admin", nil),
+            ("admin@khmelnytskyi.demo", "/khmelnytskyi/admin/outbox", nil), ("moderator@khmelnytskyi.demo", "/khmelnytskyi/moderation", nil),
+        ]
         for (index, payload) in Self.payloads.enumerated() {
             // Shown on the administrators' member list.
             _ = try await services.accounts.signUp(
@@ -68,15 +84,9 @@ import Testing
                 ActionRequest(.answer, comment: "Answer \(payload)", outcome: "answered"), documentID: document.id, by: official, community: community)
 
             pages += [
-                ("citizen@khmelnytskyi.demo", "/khmelnytskyi/appeals/\(appeal.id)"),
-                ("citizen@khmelnytskyi.demo", "/khmelnytskyi/appeals"),
-                ("citizen@khmelnytskyi.demo", "/account"),
-                ("official@khmelnytskyi.demo", "/khmelnytskyi/office/documents/\(document.id)"),
-                ("official@khmelnytskyi.demo", "/khmelnytskyi/office?queue=done"),
-                ("admin@khmelnytskyi.demo", "/khmelnytskyi/admin"),
-                ("admin@khmelnytskyi.demo", "/khmelnytskyi/admin/outbox"),
-                ("moderator@khmelnytskyi.demo", "/khmelnytskyi/moderation"),
-                ("moderator@khmelnytskyi.demo", "/khmelnytskyi/petitions/\(petition.id)"),
+                ("citizen@khmelnytskyi.demo", "/khmelnytskyi/appeals/\(appeal.id)", "Subject \(payload)"),
+                ("official@khmelnytskyi.demo", "/khmelnytskyi/office/documents/\(document.id)", "Answer \(payload)"),
+                ("moderator@khmelnytskyi.demo", "/khmelnytskyi/petitions/\(petition.id)", "Petition title \(payload)"),
             ]
         }
         try await Self.expectInert(pages, services)
@@ -93,9 +103,9 @@ import Testing
             "SELECT min(id) AS id FROM consultations WHERE community_id = $1 AND closed_at IS NULL AND ends_on >= current_date", community.id)[0].decode("id")
         let (cycle, _) = try await BudgetFixtures.cycle(services, projects: 0, votesPerVoter: 1, phase: .submission)
         let category = try await services.budget.categories(of: cycle.id)[0]
-        var pages: [(email: String?, path: String)] = [
-            (nil, "/khmelnytskyi/reports"), (nil, "/khmelnytskyi/consultations/\(consultation)"),
-            ("moderator@khmelnytskyi.demo", "/khmelnytskyi/moderation/reports"), (nil, "/khmelnytskyi/budget/cycles/\(cycle.id)"),
+        var pages: [Visit] = [
+            (nil, "/khmelnytskyi/reports", nil), (nil, "/khmelnytskyi/consultations/\(consultation)", nil),
+            ("moderator@khmelnytskyi.demo", "/khmelnytskyi/moderation/reports", nil), (nil, "/khmelnytskyi/budget/cycles/\(cycle.id)", nil),
         ]
         for payload in Self.payloads {
             let report = try await services.reports.file(
@@ -108,8 +118,9 @@ import Testing
                 ProjectDraft(categoryID: category.id, title: "Проєкт \(payload)", description: String(repeating: "Опис \(payload). ", count: 3),
                              location: nil, lines: [CostLine(item: "Роботи \(payload)", quantityHundredths: 100, unitPrice: 10_000_00)]),
                 to: cycle.id, by: citizen, community: community, verifications: services.verifications, ip: nil)
-            pages += [(nil, "/khmelnytskyi/reports/\(report)"), (nil, "/khmelnytskyi/budget/projects/\(project)"),
-                      ("citizen@khmelnytskyi.demo", "/khmelnytskyi/budget/projects/\(project)/edit")]
+            pages += [(nil, "/khmelnytskyi/reports/\(report)", "Яма на дорозі \(payload)"),
+                      (nil, "/khmelnytskyi/budget/projects/\(project)", "Проєкт \(payload)"),
+                      ("citizen@khmelnytskyi.demo", "/khmelnytskyi/budget/projects/\(project)/edit", "Роботи \(payload)")]
         }
         try await Self.expectInert(pages, services)
     }
@@ -119,10 +130,20 @@ import Testing
     @Test func hugePageNumbersShowAnEmptyPage() async throws {
         let services = try await TestApp.services(suite: "hostile_input")
         let huge = "1238341066556338688"
+        let petition: Int = try await services.database.query("SELECT min(id) AS id FROM petitions WHERE status = 'collecting'")[0].decode("id")
+        // What an empty page of each list looks like.
+        let empty = [
+            "/khmelnytskyi/petitions?page=\(huge)": "<li class=\"card\">", "/khmelnytskyi/petitions/\(petition)?page=\(huge)": "<ol class=\"signers\"><li",
+            "/khmelnytskyi/reports?page=\(huge)": "<tbody><tr>", "/api/v1/khmelnytskyi/petitions?page=\(huge)": "\"id\"",
+            "/api/v1/khmelnytskyi/petitions/\(petition)/signatures?page=\(huge)": "\"name\"",
+        ]
         try await TestApp.withBrowser(services) { browser in
-            for path in ["/khmelnytskyi/petitions?page=\(huge)", "/khmelnytskyi/petitions/1?page=\(huge)", "/khmelnytskyi/reports?page=\(huge)",
-                         "/api/v1/khmelnytskyi/petitions?page=\(huge)", "/api/v1/khmelnytskyi/petitions/1/signatures?page=\(huge)",
-                         "/khmelnytskyi/petitions?page=-5", "/khmelnytskyi/reports?page=abc"] {
+            for (path, item) in empty {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok && !page.body.contains(item), "\(path): \(page.status)")
+            }
+            // Below 1 or not a number: the first page.
+            for path in ["/khmelnytskyi/petitions?page=-5", "/khmelnytskyi/reports?page=abc"] {
                 let page = try await browser.get(path)
                 #expect(page.status == .ok, "\(path)")
             }

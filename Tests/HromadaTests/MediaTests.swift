@@ -31,9 +31,7 @@ enum SampleImages {
     }
 
     static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let length = data.count
-        return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
-            + Array(type.utf8) + data + [0, 0, 0, 0]
+        bigEndian32(data.count) + Array(type.utf8) + data + [0, 0, 0, 0]
     }
 
     static var pngWithText: [UInt8] { png(width: 800, height: 600) }

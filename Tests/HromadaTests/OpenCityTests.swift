@@ -12,14 +12,10 @@ import Testing
 @Suite struct OpenCityTests {
     func services() async throws -> AppServices { try await TestApp.services(suite: "open_city") }
 
-    func community(_ services: AppServices) async throws -> Community { try await services.communities.require(slug: "khmelnytskyi") }
 
-    func viewer(_ local: String, _ services: AppServices) async throws -> Viewer {
-        try #require(try await services.accounts.viewer(email: "\(local)@khmelnytskyi.demo"))
-    }
 
     func category(_ code: String, _ services: AppServices) async throws -> ReportCategory {
-        try #require(try await services.reports.categories(of: try await community(services).id).first { $0.code == code })
+        try #require(try await services.reports.categories(of: try await Fixtures.community(services).id).first { $0.code == code })
     }
 
     /// A point `metres` north of a base point in an empty corner of the map.
@@ -30,12 +26,12 @@ import Testing
     func file(_ services: AppServices, code: String = "street_lighting", at location: GeoPoint, by local: String = "citizen") async throws -> Int {
         try await services.reports.file(
             ReportDraft(categoryID: try await category(code, services).id, location: location, address: "", description: "Не світить ліхтар біля школи"),
-            by: .person(try await viewer(local, services)), community: try await community(services), ip: nil)
+            by: .person(try await Fixtures.viewer("\(local)@khmelnytskyi.demo", services)), community: try await Fixtures.community(services), ip: nil)
     }
 
     @Test func nearbyOpenReportsOfTheSameCategoryWithinFiftyMetres() async throws {
         let services = try await services()
-        let community = try await community(services)
+        let community = try await Fixtures.community(services)
         let base = 49.30 + Double.random(in: 0..<0.01)
         let first = try await file(services, at: point(0, base: base))
         let lighting = try await category("street_lighting", services)
@@ -44,16 +40,16 @@ import Testing
         #expect(try await services.reports.nearby(categoryID: lighting.id, location: point(60, base: base), communityID: community.id).isEmpty)
         let roads = try await category("roads", services)
         #expect(try await services.reports.nearby(categoryID: roads.id, location: point(10, base: base), communityID: community.id).isEmpty)
-        try await services.reports.reject(first, reason: "Не в межах громади", by: try await viewer("moderator", services), community: community, ip: nil)
+        try await services.reports.reject(first, reason: "Не в межах громади", by: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services), community: community, ip: nil)
         #expect(try await services.reports.nearby(categoryID: lighting.id, location: point(10, base: base), communityID: community.id).isEmpty,
                 "closed reports are not offered")
     }
 
     @Test func acceptedReportsGoToTheCategorysDepartmentWithItsTargetTime() async throws {
         let services = try await services()
-        let community = try await community(services)
+        let community = try await Fixtures.community(services)
         let id = try await file(services, code: "water_sewage", at: point(0, base: 49.25))
-        try await services.reports.accept(id, by: try await viewer("moderator", services), community: community, ip: nil)
+        try await services.reports.accept(id, by: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services), community: community, ip: nil)
         let document = try #require(try await services.workflow.find(sourceType: ReportStore.sourceType, sourceID: String(id), communityID: community.id))
         let sewage = try await category("water_sewage", services)
         #expect(document.departmentID == sewage.departmentID && document.kind == .problemReport)
@@ -64,17 +60,17 @@ import Testing
                 "not the kind's default term")
         #expect(try await services.reports.find(id, communityID: community.id).status == .accepted)
         await #expect(throws: AppError.self) {
-            try await services.reports.accept(id, by: try await viewer("moderator", services), community: community, ip: nil)
+            try await services.reports.accept(id, by: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services), community: community, ip: nil)
         }
     }
 
     @Test func theWorkflowMovesTheReportAndReopeningSendsItBack() async throws {
         let services = try await services()
-        let community = try await community(services)
+        let community = try await Fixtures.community(services)
         let id = try await file(services, at: point(0, base: 49.20))
-        try await services.reports.support(id, by: try await viewer("newcomer", services), communityID: community.id)
-        try await services.reports.accept(id, by: try await viewer("moderator", services), community: community, ip: nil)
-        let head = try await viewer("head", services)
+        try await services.reports.support(id, by: try await Fixtures.viewer("newcomer@khmelnytskyi.demo", services), communityID: community.id)
+        try await services.reports.accept(id, by: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services), community: community, ip: nil)
+        let head = try await Fixtures.viewer("head@khmelnytskyi.demo", services)
         let document = try #require(try await services.workflow.find(sourceType: ReportStore.sourceType, sourceID: String(id), communityID: community.id))
         try await services.workflow.perform(ActionRequest(.take), documentID: document.id, by: head, community: community)
         #expect(try await services.reports.find(id, communityID: community.id).status == .inProgress)
@@ -87,9 +83,9 @@ import Testing
         #expect(told == 2, "the reporter and the supporter are told")
 
         await #expect(throws: AppError.self) {
-            try await services.reports.reopen(id, reason: "Досі темно", by: try await viewer("newcomer", services), community: community, ip: nil)
+            try await services.reports.reopen(id, reason: "Досі темно", by: try await Fixtures.viewer("newcomer@khmelnytskyi.demo", services), community: community, ip: nil)
         }
-        try await services.reports.reopen(id, reason: "Досі темно", by: try await viewer("citizen", services), community: community, ip: nil)
+        try await services.reports.reopen(id, reason: "Досі темно", by: try await Fixtures.viewer("citizen@khmelnytskyi.demo", services), community: community, ip: nil)
         report = try await services.reports.find(id, communityID: community.id)
         #expect(report.status == .accepted && report.reopened == 1 && report.resolvedAt == nil)
         let second = try #require(try await services.workflow.find(sourceType: ReportStore.sourceType, sourceID: "\(id).1", communityID: community.id))
@@ -104,17 +100,17 @@ import Testing
         try await services.database.query(
             "UPDATE reports SET status = 'resolved', status_notes = 'ok', resolved_at = now() - interval '31 days' WHERE id = $1", late)
         await #expect(throws: AppError.self) {
-            try await services.reports.reopen(late, reason: "Знову", by: try await viewer("citizen", services), community: community, ip: nil)
+            try await services.reports.reopen(late, reason: "Знову", by: try await Fixtures.viewer("citizen@khmelnytskyi.demo", services), community: community, ip: nil)
         }
     }
 
     @Test func mergingADuplicateMovesItsPeople() async throws {
         let services = try await services()
-        let community = try await community(services)
+        let community = try await Fixtures.community(services)
         let original = try await file(services, at: point(0, base: 49.15), by: "citizen")
         let duplicate = try await file(services, at: point(5, base: 49.15), by: "newcomer")
-        try await services.reports.support(duplicate, by: try await viewer("moderator", services), communityID: community.id)
-        let moderator = try await viewer("moderator", services)
+        try await services.reports.support(duplicate, by: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services), communityID: community.id)
+        let moderator = try await Fixtures.viewer("moderator@khmelnytskyi.demo", services)
         await #expect(throws: AppError.self) {
             try await services.reports.merge(duplicate, into: duplicate, by: moderator, community: community, ip: nil)
         }

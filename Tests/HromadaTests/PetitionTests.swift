@@ -54,20 +54,17 @@ import Testing
 @Suite struct PetitionTests {
     func services() async throws -> AppServices { try await TestApp.services(suite: "petitions") }
 
-    func viewer(_ email: String, _ services: AppServices) async throws -> Viewer {
-        try #require(try await services.accounts.viewer(email: email))
-    }
 
     @Test func theAuthorSignsOnPublicationAndCannotSignTwice() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let petition = try await Fixtures.collectingPetition(services)
         #expect(petition.signatures == 1, "the author's own signature")
-        let citizen = try await viewer("citizen@khmelnytskyi.demo", services)
+        let citizen = try await Fixtures.viewer("citizen@khmelnytskyi.demo", services)
         await #expect(throws: SigningRefusal.alreadySigned) {
             try await services.petitions.sign(petition.id, by: citizen, in: community, ip: nil)
         }
-        let newcomer = try await viewer("newcomer@khmelnytskyi.demo", services)
+        let newcomer = try await Fixtures.viewer("newcomer@khmelnytskyi.demo", services)
         await #expect(throws: SigningRefusal.notVerified) {
             try await services.petitions.sign(petition.id, by: newcomer, in: community, ip: nil)
         }
@@ -172,9 +169,9 @@ import Testing
         }
         let document = try #require(try await services.workflow.find(sourceType: "petition", sourceID: String(petition.id), communityID: community.id))
         #expect(document.kind == .petition)
-        let admin = try await viewer("admin@khmelnytskyi.demo", services)
-        let head = try await viewer("head@khmelnytskyi.demo", services)
-        let official = try await viewer("official@khmelnytskyi.demo", services)
+        let admin = try await Fixtures.viewer("admin@khmelnytskyi.demo", services)
+        let head = try await Fixtures.viewer("head@khmelnytskyi.demo", services)
+        let official = try await Fixtures.viewer("official@khmelnytskyi.demo", services)
         let lighting: Int = try await services.database.query("SELECT id FROM departments WHERE slug = 'street-lighting'")[0].decode("id")
         try await services.workflow.perform(
             ActionRequest(.transfer, comment: "Стосується освітлення", departmentID: lighting), documentID: document.id, by: admin, community: community)
@@ -227,7 +224,7 @@ import Testing
         #expect(pattern.topPrefixes.first?.prefix == "192.0.2.0/24")
         #expect(pattern.topPrefixes.contains { $0.prefix == "203.0.113.0/24" && $0.signatures == 12 })
         #expect(pattern.perHour.map(\.signatures).reduce(0, +) == 31)
-        let moderator = try await viewer("moderator@khmelnytskyi.demo", services)
+        let moderator = try await Fixtures.viewer("moderator@khmelnytskyi.demo", services)
         let invalidated = try await services.petitions.invalidate(
             petition.id, matching: InvalidationCriteria(network: "203.0.113.0/24"), reason: "Бот-мережа", by: moderator, in: community, ip: nil)
         #expect(invalidated == 12)
@@ -331,7 +328,7 @@ import Testing
             let community = try await services.communities.require(slug: "khmelnytskyi")
             let unpublished = try await services.petitions.submit(
                 title: "Петиція на модерації \(UUID().uuidString.prefix(6))", body: String(repeating: "Текст петиції на модерації. ", count: 3),
-                category: "", by: try await viewer("citizen@khmelnytskyi.demo", services), in: community, verifications: services.verifications, ip: nil)
+                category: "", by: try await Fixtures.viewer("citizen@khmelnytskyi.demo", services), in: community, verifications: services.verifications, ip: nil)
             let hidden = try await client.execute(
                 uri: "/api/v1/khmelnytskyi/petitions/\(unpublished.id)/signatures", method: .post, headers: [.authorization: "Bearer \(token)"])
             #expect(hidden.status == .notFound)

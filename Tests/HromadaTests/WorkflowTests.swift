@@ -23,9 +23,6 @@ struct RecordingSource: DocumentSource {
 @Suite struct WorkflowTests {
     func services() async throws -> AppServices { try await TestApp.services(suite: "workflow") }
 
-    func viewer(_ email: String, _ services: AppServices) async throws -> Viewer {
-        try #require(try await services.accounts.viewer(email: email))
-    }
 
     func register(_ services: AppServices, workflow: WorkflowStore? = nil, kind: DocumentKind = .problemReport,
                   sourceID: String = UUID().uuidString, category: String = "street_lighting") async throws -> Document {
@@ -109,7 +106,7 @@ struct RecordingSource: DocumentSource {
         let sourceID = UUID().uuidString
         let document = try await register(services, workflow: workflow, sourceID: sourceID)
         #expect(document.departmentName.uk == "Відділ вуличного освітлення")
-        let official = try await viewer("official@khmelnytskyi.demo", services)
+        let official = try await Fixtures.viewer("official@khmelnytskyi.demo", services)
         try await workflow.perform(ActionRequest(.take), documentID: document.id, by: official, community: community)
         let refused = await #expect(throws: AppError.self) {
             try await workflow.perform(ActionRequest(.answer, comment: "Готово", outcome: "fixed"), documentID: document.id, by: official, community: community)
@@ -131,12 +128,12 @@ struct RecordingSource: DocumentSource {
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let roadsDocument = try await register(services, category: "roads-only")
         // Route it to the roads department by transferring as an administrator.
-        let admin = try await viewer("admin@khmelnytskyi.demo", services)
+        let admin = try await Fixtures.viewer("admin@khmelnytskyi.demo", services)
         let roads: Int = try await services.database.query("SELECT id FROM departments WHERE slug = 'roads'")[0].decode("id")
         try await services.workflow.perform(
             ActionRequest(.transfer, comment: "Це про дорогу", departmentID: roads), documentID: roadsDocument.id, by: admin, community: community)
 
-        let official = try await viewer("official@khmelnytskyi.demo", services)
+        let official = try await Fixtures.viewer("official@khmelnytskyi.demo", services)
         let visible = try await services.workflow.documents(in: QueueFilter(queue: .department), for: official, communityID: community.id)
         #expect(!visible.contains { $0.id == roadsDocument.id })
         #expect(visible.allSatisfy { $0.departmentName.uk == "Відділ вуличного освітлення" })
@@ -157,7 +154,7 @@ struct RecordingSource: DocumentSource {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let document = try await register(services, kind: .problemReport)
-        let head = try await viewer("head@khmelnytskyi.demo", services)
+        let head = try await Fixtures.viewer("head@khmelnytskyi.demo", services)
         let tooLate = document.registeredOn.adding(days: 46)
         await #expect(throws: AppError.self) {
             try await services.workflow.perform(ActionRequest(.extend, comment: "Потрібна експертиза", dueOn: tooLate), documentID: document.id, by: head, community: community)
@@ -186,7 +183,7 @@ struct RecordingSource: DocumentSource {
     @Test func theDemoHasAnOverdueDocument() async throws {
         let services = try await services()
         let community = try await services.communities.require(slug: "khmelnytskyi")
-        let head = try await viewer("head@khmelnytskyi.demo", services)
+        let head = try await Fixtures.viewer("head@khmelnytskyi.demo", services)
         let overdue = try await services.workflow.documents(in: QueueFilter(queue: .overdue), for: head, communityID: community.id)
         #expect(overdue.contains { $0.title == "Обірваний кабель освітлення на вул. Свободи" })
         let counts = try await services.workflow.counts(for: head, communityID: community.id)

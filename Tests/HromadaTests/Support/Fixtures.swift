@@ -4,9 +4,18 @@ import Testing
 
 /// Objects in the demo community that tests of several modules build on.
 enum Fixtures {
+    static func community(_ services: AppServices) async throws -> Community {
+        try await services.communities.require(slug: "khmelnytskyi")
+    }
+
+    /// The account with this e-mail, as a viewer (a demo account: `citizen@khmelnytskyi.demo`, …).
+    static func viewer(_ email: String, _ services: AppServices) async throws -> Viewer {
+        try #require(try await services.accounts.viewer(email: email))
+    }
+
     /// `count` new verified residents of the demo community, as viewers.
     static func residents(_ count: Int, _ services: AppServices) async throws -> [Viewer] {
-        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let community = try await Self.community(services)
         let ids = try await services.database.transaction { session in
             try await DemoData.addResidents(count, prefix: UUID().uuidString.prefix(8).lowercased(), communityID: community.id,
                                             passwordHash: "x", on: session)
@@ -16,9 +25,9 @@ enum Fixtures {
 
     /// A collecting petition by the demo citizen with the given threshold.
     static func collectingPetition(_ services: AppServices, threshold: Int = 500, title: String? = nil) async throws -> Petition {
-        let community = try await services.communities.require(slug: "khmelnytskyi")
-        let citizen = try #require(try await services.accounts.viewer(email: "citizen@khmelnytskyi.demo"))
-        let moderator = try #require(try await services.accounts.viewer(email: "moderator@khmelnytskyi.demo"))
+        let community = try await Self.community(services)
+        let citizen = try await Self.viewer("citizen@khmelnytskyi.demo", services)
+        let moderator = try await Self.viewer("moderator@khmelnytskyi.demo", services)
         let petition = try await services.petitions.submit(
             title: title ?? "Петиція для перевірки \(UUID().uuidString.prefix(8))",
             body: String(repeating: "Потрібно зробити місто кращим для всіх мешканців. ", count: 3), category: "",
