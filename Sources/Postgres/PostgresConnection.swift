@@ -97,9 +97,11 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         // Statements are prepared before the pipeline starts, as libpq does not prepare inside one.
         let names = try sent.map { planning == .eachRun ? nil : try preparedStatementName(for: $0) }
+        // Checked before the pipeline starts, so a refused parameter leaves the connection as it was.
+        for statement in sent { try statement.checkParameters() }
         guard PQenterPipelineMode(handle) == 1 else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
         for (statement, name) in zip(sent, names) {
-            let queued = statement.withLibpqParameters { count, types, values in
+            let queued = try statement.withLibpqParameters { count, types, values in
                 if let name { return PQsendQueryPrepared(handle, name, count, values, nil, nil, 0) }
                 return PQsendQueryParams(handle, statement.sql, count, types, values, nil, nil, 0)
             }

@@ -12,6 +12,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case poolTimeout
         /// The pool was shut down.
         case poolClosed
+        /// A parameter cannot be sent as it is: its text holds a NUL character, which PostgreSQL's
+        /// text cannot store and libpq would cut it at. Nothing was sent.
+        case invalidParameter
     }
 
     public var kind: Kind
@@ -65,6 +68,8 @@ public enum SQLState {
     public static let uniqueViolation = "23505"
     public static let foreignKeyViolation = "23503"
     public static let checkViolation = "23514"
+    public static let notNullViolation = "23502"
+    public static let programLimitExceeded = "54000"
     public static let exclusionViolation = "23P01"
     public static let serializationFailure = "40001"
     public static let deadlockDetected = "40P01"

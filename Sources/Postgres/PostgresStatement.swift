@@ -17,10 +17,20 @@ public struct PostgresStatement: Sendable {
 
     var parameterTypes: [Oid] { parameters.map { Oid(type(of: $0).postgresType.rawValue) } }
 
-    /// Calls `body` with the parameter count, types and text values as libpq's functions take them.
+    /// Throws ``PostgresError/Kind/invalidParameter`` when a parameter's text holds a NUL: libpq
+    /// takes C strings and would silently store only what comes before it.
+    func checkParameters() throws {
+        for (index, parameter) in parameters.enumerated() where parameter.postgresText?.utf8.contains(0) == true {
+            throw PostgresError(kind: .invalidParameter, message: "parameter $\(index + 1) contains a NUL character")
+        }
+    }
+
+    /// Calls `body` with the parameter count, types and text values as libpq's functions take them,
+    /// after ``checkParameters()``.
     func withLibpqParameters<T>(
         _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) throws -> T
-    ) rethrows -> T {
+    ) throws -> T {
+        try checkParameters()
         let texts = parameters.map { $0.postgresText.map { strdup($0) } ?? nil }
         defer { texts.forEach { free($0) } }
         let values = texts.map { $0.map { UnsafePointer($0) } }

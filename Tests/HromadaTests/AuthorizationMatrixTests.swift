@@ -37,12 +37,14 @@ import Testing
         case consultationManagers
         /// Not called: it ends the caller's session (covered by the account tests).
         case skipped
+        /// Only the configured addresses or the metrics token, none of the callers (HardeningTests).
+        case metricsReaders
     }
 
     static let rules: [String: Rule] = [
         "GET /": .everyone, "GET /{community}": .everyone, "GET /signup": .everyone, "POST /signup": .everyone,
         "GET /signin": .everyone, "POST /signin": .authentication, "POST /signout": .skipped, "GET /account": .signedIn,
-        "GET /lang/{code}": .everyone, "GET /healthz": .everyone, "GET /readyz": .everyone, "GET /metrics": .everyone,
+        "GET /lang/{code}": .everyone, "GET /healthz": .everyone, "GET /readyz": .everyone, "GET /metrics": .metricsReaders,
         "POST /api/v1/session": .authentication, "DELETE /api/v1/session": .skipped, "GET /api/v1/me": .signedIn,
         "GET /api/v1/communities": .everyone, "GET /api/v1/openapi.json": .everyone, "GET /api/v1/{community}": .everyone,
         "GET /{community}/admin": .permission(.administer), "POST /{community}/admin/roles": .permission(.administer),
@@ -144,7 +146,7 @@ import Testing
             }
         case .documentStaff: [.official, .head, .admin].contains(caller)
         case .appealReader: [.citizen, .official, .head, .admin].contains(caller)
-        case .projectAuthor: false
+        case .projectAuthor, .metricsReaders: false
         case .reportReporterOrModerator: [.moderator, .admin].contains(caller)
         case .consultationStaff: [.moderator, .official, .head, .admin].contains(caller)
         case .consultationManagers: [.moderator, .official, .head, .admin].contains(caller)

@@ -151,7 +151,23 @@ import Testing
         let near = try await file(metresNorth: 20)
         let suggestion = try #require(try await services.geoportal.suggestedObject(for: near, communityID: community.id))
         #expect(suggestion.object.sourceID == "pole")
-        #expect(try await services.geoportal.suggestedObject(for: try await file(metresNorth: 45), communityID: community.id) == nil)
+        let far = try await file(metresNorth: 45)
+        #expect(try await services.geoportal.suggestedObject(for: far, communityID: community.id) == nil)
+        // Only what could be suggested can be linked: not an object 45 m (or 6 km) away, nor one
+        // whose register does not take the report's category.
+        for reportID in [far.id, try await file(metresNorth: 6_000).id] {
+            await #expect(throws: AppError.self) {
+                try await services.geoportal.link(reportID: reportID, objectID: suggestion.object.id, by: citizen, communityID: community.id, ip: nil)
+            }
+            #expect(try await services.reports.find(reportID, communityID: community.id).gisObjectID == nil)
+        }
+        let roads = try #require(try await services.reports.categories(of: community.id).first { $0.code == "roads" })
+        let pothole = try await services.reports.file(
+            ReportDraft(categoryID: roads.id, location: GeoPoint(latitude: 49.2 + 10 / 111_320, longitude: 27.3), address: "", description: "Яма біля опори"),
+            by: .person(citizen), community: community, ip: nil)
+        await #expect(throws: AppError.self) {
+            try await services.geoportal.link(reportID: pothole, objectID: suggestion.object.id, by: citizen, communityID: community.id, ip: nil)
+        }
         try await services.geoportal.link(reportID: near.id, objectID: suggestion.object.id, by: citizen, communityID: community.id, ip: nil)
         #expect(try await services.reports.find(near.id, communityID: community.id).gisObjectID == suggestion.object.id)
         #expect(try await services.geoportal.reports(about: suggestion.object.id, communityID: community.id).map(\.id) == [near.id])

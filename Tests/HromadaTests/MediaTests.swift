@@ -60,7 +60,7 @@ enum SampleImages {
 
 @Suite struct MediaTests {
     func contains(_ haystack: [UInt8], _ text: String) -> Bool {
-        UploadForm.find(Array(text.utf8), in: haystack, from: 0) != nil
+        haystack.withUnsafeBytes { UploadForm.find(Array(text.utf8), in: $0, from: 0) != nil }
     }
 
     @Test func gpsIsRemovedFromAJPEG() throws {

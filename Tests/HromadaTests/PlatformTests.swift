@@ -178,7 +178,8 @@ import Testing
 @Suite struct OperationsTests {
     @Test func healthReadinessAndMetrics() async throws {
         let services = try await TestApp.services(suite: "operations")
-        try await Application(router: buildRouter(services: services)).test(.router) { client in
+        // Over a real connection from the loopback address, which may read the metrics by default.
+        try await Application(router: buildRouter(services: services)).test(.live) { client in
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
             _ = try await client.execute(uri: "/khmelnytskyi", method: .get)
@@ -208,6 +209,8 @@ import Testing
 }
 
 @Suite struct DemoDataTests {
+    /// A second load changes nothing, even after someone signed up in the demo (a second `make
+    /// run`); a database that is not the demo's is never loaded into.
     @Test func loadsOnceAndRefusesRealPeople() async throws {
         let services = try await TestApp.services(suite: "demo")
         #expect(try await DemoData(services: services).load() == .alreadyPresent)
@@ -222,7 +225,14 @@ import Testing
         _ = try await services.accounts.signUp(
             email: "real.person@example.ua", fullName: "Справжня Людина", password: "0123456789abc", language: .uk,
             citizenOf: nil, ip: nil)
+        #expect(try await DemoData(services: services).load() == .alreadyPresent)
+        // A real community of the demo's name (no demo administrator) …
+        try await services.database.query("UPDATE people SET email = 'admin@khmelnytskyi.example' WHERE email = 'admin@khmelnytskyi.demo'")
         await #expect(throws: DemoData.SeedError.self) { try await DemoData(services: services).load() }
+        // … and real people with no demo community.
+        try await services.database.query("UPDATE communities SET slug = 'khmelnytskyi-real' WHERE slug = 'khmelnytskyi'")
+        await #expect(throws: DemoData.SeedError.self) { try await DemoData(services: services).load() }
+        #expect(try await services.database.query("SELECT 1 FROM communities WHERE slug = 'khmelnytskyi'").isEmpty)
     }
 }
 

@@ -27,6 +27,23 @@ import Testing
         #expect(try await roundTrip(Data(), as: "bytea") == Data())
     }
 
+    /// libpq takes C strings: a NUL would cut the text there and store what came before it.
+    /// The driver refuses such a parameter before sending anything, alone or in a pipeline, and
+    /// the connection stays usable.
+    @Test func textWithNULIsRefusedNotCut() async throws {
+        let pool = try await database()
+        try await pool.query("CREATE TABLE IF NOT EXISTS nul_texts (value text)")
+        await #expect(throws: PostgresError.self) { try await pool.query("INSERT INTO nul_texts VALUES ($1)", "a\u{0}b") }
+        do {
+            _ = try await pool.transaction([PostgresStatement("INSERT INTO nul_texts VALUES ('ok')"), PostgresStatement("INSERT INTO nul_texts VALUES ($1)", "x\u{0}")])
+            Issue.record("a pipeline with a NUL parameter ran")
+        } catch let error as PostgresError {
+            #expect(error.kind == .invalidParameter)
+        }
+        #expect(try await pool.query("SELECT count(*)::int AS n FROM nul_texts")[0].decode("n", as: Int.self) == 0)
+        #expect(try await roundTrip("still works", as: "text") == "still works")
+    }
+
     @Test func datesKeepMicroseconds() async throws {
         let instant = Date(timeIntervalSince1970: 1_795_000_123.456789)
         let back = try await roundTrip(instant, as: "timestamptz")

@@ -31,6 +31,12 @@ public struct AppConfiguration: Sendable {
     /// `HROMADA_TRUSTED_PROXIES`: comma-separated addresses of reverse proxies whose
     /// `X-Forwarded-For` is believed.
     public var trustedProxies: Set<String> = []
+    /// `HROMADA_METRICS_ALLOW`: comma-separated client addresses that may read `/metrics`
+    /// (the loopback addresses by default: a Prometheus beside the process).
+    public var metricsAllowedIPs: Set<String> = ["127.0.0.1", "::1"]
+    /// `HROMADA_METRICS_TOKEN`: a bearer token that opens `/metrics` from any address (a remote
+    /// Prometheus's `authorization` setting); unset, only the addresses above may read it.
+    public var metricsToken: String?
     /// `HROMADA_SMTP_URL`: `smtp://host:port?from=address`; without it e-mail waits in the outbox.
     public var smtpURL: String?
     /// `HROMADA_LEAFLET_DIR`: the system's copy of Leaflet (Debian's `libjs-leaflet`), served
@@ -107,6 +113,13 @@ public struct AppConfiguration: Sendable {
         if let tiles = environment["HROMADA_TILE_URL"], !tiles.isEmpty { configuration.tileURL = tiles }
         if let proxies = environment["HROMADA_TRUSTED_PROXIES"] {
             configuration.trustedProxies = Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        if let allowed = environment["HROMADA_METRICS_ALLOW"] {
+            configuration.metricsAllowedIPs = Set(allowed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        if let token = environment["HROMADA_METRICS_TOKEN"], !token.isEmpty {
+            guard token.count >= 16 else { throw ConfigurationError.invalid("HROMADA_METRICS_TOKEN", "it must be at least 16 characters") }
+            configuration.metricsToken = token
         }
         if let exempt = environment["HROMADA_RATE_LIMIT_EXEMPT"] {
             configuration.rateLimitExemptIPs = Set(exempt.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })

@@ -17,11 +17,14 @@ public struct FormData: Sendable {
         }
     }
 
-    /// Reads a form body of at most 64 KiB.
+    /// Reads a form body of at most 64 KiB; a field whose text cannot be stored (see
+    /// ``TextInput``) refuses the whole form with a 422 naming it.
     public static func from(_ request: Request) async throws -> FormData {
         var request = request
         let buffer = try await request.collectBody(upTo: 64 * 1024)
-        return FormData(urlEncoded: String(buffer: buffer))
+        let form = FormData(urlEncoded: String(buffer: buffer))
+        try TextInput.check(form.values)
+        return form
     }
 
     /// The field's value with surrounding white space removed ("" when absent).

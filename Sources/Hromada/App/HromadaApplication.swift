@@ -3,7 +3,8 @@ import Logging
 
 /// Assembles the router: middleware from the outside in, then each module's routes.
 public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    // HTTP requires HEAD wherever GET works (monitors and harvesters use it): every GET route answers it.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestObservationMiddleware(registry: services.metrics, logger: services.logger))
     router.add(middleware: ClientAddressMiddleware(trustedProxies: services.configuration.trustedProxies))
     router.add(middleware: SecurityHeadersMiddleware(usesHTTPS: services.configuration.usesHTTPS))

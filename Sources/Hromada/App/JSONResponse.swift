@@ -31,15 +31,19 @@ public enum JSONResponse {
         return response
     }
 
-    /// Decodes a JSON request body of at most 64 KiB; malformed JSON is a 400 problem.
+    /// Decodes a JSON request body of at most 64 KiB; malformed JSON is a 400 problem, a string
+    /// that cannot be stored (see ``TextInput``) a 422.
     public static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
+        let body = Data(buffer: try await request.collectBody(upTo: 64 * 1024))
+        let decoded: T
         do {
-            return try decoder.decode(T.self, from: Data(buffer: body))
+            decoded = try decoder.decode(T.self, from: body)
         } catch {
             throw AppError(.badRequest, detailKey: "error.bad_json")
         }
+        try TextInput.check(json: body)
+        return decoded
     }
 }
 

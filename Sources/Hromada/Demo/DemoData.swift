@@ -10,10 +10,13 @@ public struct DemoData {
 
     public enum SeedError: Error, CustomStringConvertible {
         case realPeoplePresent(Int)
+        case communityNotTheDemos(String)
         public var description: String {
             switch self {
             case .realPeoplePresent(let count):
                 return "refusing to load demo data: the database holds \(count) people who are not demo accounts"
+            case .communityNotTheDemos(let slug):
+                return "refusing to load demo data: the community \(slug) exists and is not the demo's (it has no demo administrator)"
             }
         }
     }
@@ -72,15 +75,23 @@ public struct DemoData {
         self.services = services
     }
 
-    /// Loads the demo data once; a second run finds it and changes nothing.
+    /// Loads the demo data once; a second run finds it and changes nothing, whatever people did
+    /// in the demo since (signing up included). Loading itself refuses a database that holds
+    /// people who are not demo accounts, or a community of the demo's name that is not the demo.
     public func load(today: CalendarDay = KyivTime.day(of: Date())) async throws -> Outcome {
         let database = services.database
+        let existing = try await database.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM people WHERE email = $2) AS is_demo FROM communities WHERE slug = $1
+            """, Self.communitySlug, "admin@" + Self.emailDomain)
+        if let row = existing.first {
+            guard try row.decode("is_demo", as: Bool.self) else { throw SeedError.communityNotTheDemos(Self.communitySlug) }
+            return .alreadyPresent
+        }
         let strangers = try await database.query(
             "SELECT count(*) AS n FROM people WHERE email NOT LIKE $1", "%@" + Self.emailDomain
         )[0].decode("n", as: Int.self)
         guard strangers == 0 else { throw SeedError.realPeoplePresent(strangers) }
-        let existing = try await database.query("SELECT 1 FROM communities WHERE slug = $1", Self.communitySlug)
-        if !existing.isEmpty { return .alreadyPresent }
 
         let passwordHash = try await services.accounts.hashPassword(Self.password)
         let verifications: [(personID: Int, age: Int, name: String, index: Int)]

@@ -321,15 +321,24 @@ public struct GeoportalStore: Sendable {
 
     public static let linkRadiusMetres = 30.0
 
-    /// Links a report to an object (the reporter or a moderator confirms the suggestion).
+    /// Links a report to an object (the reporter or a moderator confirms the suggestion). The
+    /// object must be one ``suggestedObject(for:communityID:)`` could offer: within
+    /// ``linkRadiusMetres`` of the report, in a register whose feedback form takes its category.
     public func link(reportID: Int, objectID: Int, by viewer: Viewer, communityID: Int, ip: String?) async throws {
         try await database.transaction { session in
             let rows = try await session.query(
                 """
-                UPDATE reports r SET gis_object_id = o.id FROM gis_objects o JOIN gis_registers g ON g.id = o.register_id
-                WHERE r.id = $1 AND r.community_id = $3 AND o.id = $2 AND g.community_id = $3 RETURNING r.id
-                """, reportID, objectID, communityID)
-            guard !rows.isEmpty else { throw AppError.notFound }
+                SELECT ST_DWithin(o.geometry::geography, r.location::geography, $4)
+                       AND c.code = ANY(g.feedback_categories) AS may_link
+                FROM reports r JOIN report_categories c ON c.id = r.category_id, gis_objects o JOIN gis_registers g ON g.id = o.register_id
+                WHERE r.id = $1 AND r.community_id = $3 AND o.id = $2 AND g.community_id = $3
+                FOR UPDATE OF r
+                """, reportID, objectID, communityID, Self.linkRadiusMetres)
+            guard let row = rows.first else { throw AppError.notFound }
+            guard try row.decode("may_link", as: Bool.self) else {
+                throw AppError(.validation, detailKey: "report.error.link_rule", fieldErrors: ["object": "report.error.link_rule"])
+            }
+            try await session.query("UPDATE reports SET gis_object_id = $2 WHERE id = $1", reportID, objectID)
             try await AuditLog.record(AuditEntry(actorID: viewer.person.id, communityID: communityID, action: "report.link_object",
                                                  objectType: "report", objectID: String(reportID), summary: "object \(objectID)", ip: ip), on: session)
         }

@@ -11,6 +11,8 @@ struct OGCRoutes {
     static let crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     static let defaultLimit = 10
     static let maximumLimit = 10_000
+    /// Far past any register; small enough that no page arithmetic on it can overflow.
+    static let maximumOffset = 1_000_000_000
     static let reportsCollection = "reports"
     /// OGC names its members in camel case (`numberMatched`); no key conversion here.
     static let encoder: JSONEncoder = {
@@ -152,6 +154,10 @@ struct OGCRoutes {
         let query = request.uri.queryParameters
         let register = id == Self.reportsCollection ? nil : try await publicRegister(id, community)
         let attributeNames = Set(register?.schema.map(\.name) ?? [])
+        var seen: Set<Substring> = []
+        for (name, _) in query where !seen.insert(name).inserted {
+            throw OGCError(status: .badRequest, description: "parameter \(name) is given more than once")
+        }
         for (name, _) in query where !["bbox", "limit", "offset", "f", "datetime", "bbox-crs"].contains(String(name)) && !attributeNames.contains(String(name)) {
             throw OGCError(status: .badRequest, description: "unknown parameter \(name)")
         }
@@ -161,7 +167,9 @@ struct OGCRoutes {
             return min(value, Self.maximumLimit)
         } ?? Self.defaultLimit
         let offset = try query["offset"].map { text -> Int in
-            guard let value = Int(String(text)), value >= 0 else { throw OGCError(status: .badRequest, description: "offset must be 0 or more") }
+            guard let value = Int(String(text)), (0...Self.maximumOffset).contains(value) else {
+                throw OGCError(status: .badRequest, description: "offset must be between 0 and \(Self.maximumOffset)")
+            }
             return value
         } ?? 0
         var box: (Double, Double, Double, Double)?

@@ -21,12 +21,15 @@ public struct UploadForm: Sendable {
             return UploadForm(fields: try await FormData.from(request), files: [])
         }
         var request = request
-        return try multipart(try await request.collectBody(upTo: maximumBodyBytes), contentType: contentType)
+        let form = try multipart(try await request.collectBody(upTo: maximumBodyBytes), contentType: contentType)
+        try TextInput.check(form.fields.values)
+        return form
     }
 
     /// Parses a collected multipart body; a malformed one is a 400 problem.
     static func multipart(_ body: ByteBuffer, contentType: String) throws -> UploadForm {
-        guard let boundary = boundary(of: contentType), let form = parse(Array(buffer: body), boundary: boundary) else {
+        // Parsed where the body lies: each part is copied once, the whole body never.
+        guard let boundary = boundary(of: contentType), let form = body.withUnsafeReadableBytes({ parse($0, boundary: boundary) }) else {
             throw AppError(.badRequest, detailKey: "error.bad_form")
         }
         return form
@@ -45,6 +48,10 @@ public struct UploadForm: Sendable {
 
     /// Splits the body at the boundary; `nil` when it does not follow the format.
     static func parse(_ body: [UInt8], boundary: String) -> UploadForm? {
+        body.withUnsafeBytes { parse($0, boundary: boundary) }
+    }
+
+    static func parse(_ body: UnsafeRawBufferPointer, boundary: String) -> UploadForm? {
         let delimiter = Array("--\(boundary)".utf8)
         let separator = [UInt8(ascii: "\r"), UInt8(ascii: "\n")] + delimiter
         guard body.starts(with: delimiter) else { return nil }
@@ -84,7 +91,7 @@ public struct UploadForm: Sendable {
         return nil
     }
 
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+    static func find(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer, from start: Int) -> Int? {
         guard let first = needle.first, haystack.count >= needle.count else { return nil }
         var index = start
         let last = haystack.count - needle.count

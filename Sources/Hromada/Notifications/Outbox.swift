@@ -18,6 +18,12 @@ public struct Outbox: Sendable {
     let delivers: Bool
     let publicURL: String
 
+    /// A subject is one header line: line breaks in what it quotes (a title stored before titles
+    /// refused them) become spaces, so the message can still be sent.
+    static func subjectLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
+    }
+
     /// Queues a message whose subject and body are the catalogue entries `mail.<template>.subject`
     /// and `mail.<template>.body`, with `{placeholders}` filled in and `{url}` made absolute.
     public func send(
@@ -25,7 +31,7 @@ public struct Outbox: Sendable {
     ) async throws {
         var values = values
         if let path = values["url"] { values["url"] = publicURL + path }
-        let subject = catalogue.text("mail.\(template).subject", recipient.language, values)
+        let subject = Self.subjectLine(catalogue.text("mail.\(template).subject", recipient.language, values))
         let body = catalogue.text("mail.\(template).body", recipient.language, values)
         let id = try await session.query(
             """
@@ -53,7 +59,7 @@ public struct Outbox: Sendable {
                 SELECT $2, p.id, p.email::text, $3, $4 FROM people p
                 WHERE p.locale = $5 AND p.id IN (\(recipientsQuery))
                 RETURNING id
-                """, parameter, communityID, catalogue.text("mail.\(template).subject", language, values),
+                """, parameter, communityID, Self.subjectLine(catalogue.text("mail.\(template).subject", language, values)),
                 catalogue.text("mail.\(template).body", language, values), language.rawValue)
             if delivers {
                 for row in inserted {

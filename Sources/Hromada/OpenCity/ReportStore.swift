@@ -131,6 +131,11 @@ public struct ReportStore: Sendable {
 
     // MARK: - Moderation
 
+    /// Nobody moderates their own report: another moderator decides it, as for petitions.
+    static func requireOthers(_ report: Report, _ moderator: Viewer) throws {
+        guard report.authorID != moderator.person.id else { throw AppError(.forbidden, detailKey: "report.error.own_report_moderation") }
+    }
+
     /// Reports awaiting moderation, oldest first.
     public func moderationQueue(communityID: Int) async throws -> [Report] {
         try await database.query(Self.select + " WHERE r.community_id = $1 AND r.status = 'new' ORDER BY r.created_at", communityID)
@@ -142,6 +147,7 @@ public struct ReportStore: Sendable {
     public func accept(_ id: Int, by moderator: Viewer, community: Community, ip: String?) async throws {
         try await database.transaction { session in
             let report = try await Self.lock(id, communityID: community.id, on: session)
+            try Self.requireOthers(report, moderator)
             try await Self.move(report, .accept, actorID: moderator.person.id, text: "", communitySlug: community.slug, outbox: outbox, on: session)
             try await register(report, community: community, on: session)
             try await AuditLog.record(AuditEntry(actorID: moderator.person.id, communityID: community.id, action: "report.accept",
@@ -155,6 +161,7 @@ public struct ReportStore: Sendable {
         guard (1...2000).contains(reason.count) else { throw AppError(.validation, fieldErrors: ["reason": "report.error.reason"]) }
         try await database.transaction { session in
             let report = try await Self.lock(id, communityID: community.id, on: session)
+            try Self.requireOthers(report, moderator)
             guard report.status == .new else { throw AppError(.conflict, detailKey: "report.error.not_now") }
             try await Self.move(report, .reject, actorID: moderator.person.id, text: reason, communitySlug: community.slug, outbox: outbox, on: session)
             try await AuditLog.record(AuditEntry(actorID: moderator.person.id, communityID: community.id, action: "report.reject",
@@ -168,6 +175,7 @@ public struct ReportStore: Sendable {
         guard id != targetID else { throw AppError(.validation, fieldErrors: ["target": "report.error.merge_target"]) }
         try await database.transaction { session in
             let report = try await Self.lock(id, communityID: community.id, on: session)
+            try Self.requireOthers(report, moderator)
             guard report.status == .new else { throw AppError(.conflict, detailKey: "report.error.not_now") }
             guard let target = try? await Self.find(targetID, communityID: community.id, on: session), target.status.isOpen else {
                 throw AppError(.validation, fieldErrors: ["target": "report.error.merge_target"])

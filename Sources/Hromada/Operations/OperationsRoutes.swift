@@ -20,7 +20,10 @@ struct OperationsRoutes {
                     body: .init(byteBuffer: ByteBuffer(string: "database unavailable\n")))
             }
         }
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { request, context in
+            guard mayReadMetrics(request, context) else {
+                return Response(status: .forbidden, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "forbidden\n")))
+            }
             let statistics = services.database.statistics
             for (name, value) in [("open", statistics.open), ("in_use", statistics.inUse), ("waiting", statistics.waiting)] {
                 services.metrics.makeGauge(
@@ -32,5 +35,14 @@ struct OperationsRoutes {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.emitToBuffer())))
         }
+    }
+
+    /// The metrics name routes, pool sizes and error rates: only configured addresses, or a
+    /// client presenting the configured token, read them.
+    func mayReadMetrics(_ request: Request, _ context: AppRequestContext) -> Bool {
+        if let address = context.clientIP, services.configuration.metricsAllowedIPs.contains(address) { return true }
+        guard let token = services.configuration.metricsToken, let authorization = request.headers[.authorization],
+              authorization.lowercased().hasPrefix("bearer ") else { return false }
+        return Crypto.constantTimeEquals(Array(authorization.dropFirst(7).utf8), Array(token.utf8))
     }
 }

@@ -184,20 +184,33 @@ public struct PetitionStore: Sendable {
         case .refused(let refusal): throw refusal
         case .signed(let before, let limit): (signaturesBefore, threshold) = (before, limit)
         }
-        // The count was read before this signature; near the threshold, read it again after the
-        // commit, so the last of any concurrent signers sees them all. The petition sweep job
-        // catches anything that slips through.
+        return await acknowledge(
+            petitionID: id, signaturesBefore: signaturesBefore, threshold: threshold, recount: { try await signatureCount(id) },
+            reachThreshold: { try await reachThreshold(id, community: community) })
+    }
+
+    /// The count a committed signature is answered with. The count was read before this
+    /// signature; near the threshold it is read again after the commit, so the last of any
+    /// concurrent signers sees them all, and a signing that sees the threshold reached moves the
+    /// petition on. The signature is committed, so neither step may turn the answer into a
+    /// failure: if either fails (the connection dropped after the commit), the answer is the count
+    /// known so far and the petition sweep job catches up.
+    func acknowledge(
+        petitionID id: Int, signaturesBefore: Int, threshold: Int, recount: () async throws -> Int, reachThreshold: () async throws -> Void
+    ) async -> Int {
         var count = signaturesBefore + 1
-        if count >= threshold - Self.thresholdRecheckMargin {
-            count = max(count, try await signatureCount(id))
-            if count >= threshold {
-                // The signature is committed and must be acknowledged; if registering the petition
-                // fails now, the sweep job moves it later.
-                do {
-                    try await reachThreshold(id, community: community)
-                } catch {
-                    logger.error("petition \(id) reached its threshold but could not be registered yet: \(error)")
-                }
+        guard count >= threshold - Self.thresholdRecheckMargin else { return count }
+        do {
+            count = max(count, try await recount())
+        } catch {
+            logger.warning("petition \(id): the count after a committed signature could not be read: \(error)")
+            return count
+        }
+        if count >= threshold {
+            do {
+                try await reachThreshold()
+            } catch {
+                logger.error("petition \(id) reached its threshold but could not be registered yet: \(error)")
             }
         }
         return count

@@ -99,9 +99,7 @@ final class Browser: @unchecked Sendable {
         let boundary = "----hromada-test-\(UUID().uuidString)"
         var body: [UInt8] = []
         func append(_ text: String) { body += Array(text.utf8) }
-        var fields = form
-        fields["_csrf"] = lastCSRF ?? ""
-        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in form.sorted(by: { $0.key < $1.key }) {
             append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
         }
         for file in files {
@@ -111,7 +109,9 @@ final class Browser: @unchecked Sendable {
             append("\r\n")
         }
         append("--\(boundary)--\r\n")
-        return try await send(uri, method: .post, headers: [.contentType: "multipart/form-data; boundary=\"\(boundary)\""],
+        // As the pages' upload forms do, the token travels in the action URL (the body is read only after it is checked).
+        let action = uri + (uri.contains("?") ? "&" : "?") + "_csrf=" + Self.encode(lastCSRF ?? "")
+        return try await send(action, method: .post, headers: [.contentType: "multipart/form-data; boundary=\"\(boundary)\""],
                               body: ByteBuffer(bytes: body))
     }
 
@@ -136,6 +136,8 @@ final class Browser: @unchecked Sendable {
         let text = String(buffer: response.body)
         if let range = text.range(of: #"name="_csrf" value="([^"]*)""#, options: .regularExpression) {
             lastCSRF = String(text[range].split(separator: "\"")[3])
+        } else if let range = text.range(of: #"\?_csrf=[A-Za-z0-9_-]+"#, options: .regularExpression) {
+            lastCSRF = String(text[range].dropFirst("?_csrf=".count))
         }
         return Page(status: response.status, headers: response.headers, body: text)
     }

@@ -22,6 +22,23 @@ struct ErrorMiddleware: RouterMiddleware {
         }
     }
 
+    /// What a person is told when PostgreSQL refuses a value from their request rather than
+    /// failing itself: a number out of a column's range, text it cannot store, an unknown
+    /// reference. `nil` for every other error, which stays a 500 and is logged as one.
+    static func inputRefusal(_ error: PostgresError) -> AppError? {
+        if error.kind == .invalidParameter { return AppError(.badRequest, detailKey: "error.control_characters") }
+        guard error.kind == .server, let state = error.sqlState else { return nil }
+        switch state {
+        case SQLState.uniqueViolation: return AppError(.conflict)
+        case SQLState.foreignKeyViolation, SQLState.checkViolation, SQLState.notNullViolation:
+            return AppError(.validation, detailKey: "error.bad_value")
+        case SQLState.programLimitExceeded: return AppError(.badRequest, detailKey: "error.too_large")
+        default:
+            // Class 22: data exceptions (numeric value out of range, invalid text representation, …).
+            return state.hasPrefix("22") ? AppError(.badRequest, detailKey: "error.bad_value") : nil
+        }
+    }
+
     private func classify(_ error: any Error, request: Request) -> AppError {
         switch error {
         case let error as AppError:
@@ -29,6 +46,10 @@ struct ErrorMiddleware: RouterMiddleware {
         case let error as PostgresError where error.isUnavailable:
             logger.warning("database unavailable: \(error.message)")
             return AppError(.unavailable)
+        case let error as PostgresError where Self.inputRefusal(error) != nil:
+            // The database refused a value the request carried; the request changed nothing.
+            logger.notice("input refused by the database on \(request.method) \(request.uri.path): \(error.sqlState ?? "-") \(error.message)")
+            return Self.inputRefusal(error)!
         case let error as any HTTPResponseError:
             switch error.status.code {
             case 404, 405: return .notFound
@@ -36,6 +57,8 @@ struct ErrorMiddleware: RouterMiddleware {
             case 400..<500: return AppError(.badRequest)
             default: return AppError(.internalError)
             }
+        case is DecodingError:
+            return AppError(.badRequest, detailKey: "error.bad_json")
         default:
             logger.error("unexpected error on \(request.method) \(request.uri.path): \(error)")
             return AppError(.internalError)

@@ -61,8 +61,11 @@ struct SessionMiddleware: RouterMiddleware {
             }
             context.csrfToken = services.csrf.token(binding: binding ?? Array((newVisitor ?? "").utf8))
             if Self.isStateChanging(request.method) {
+                // Refused before a byte of the body is read: without a binding no token can be valid.
+                guard let binding else { throw AppError(.csrf, detailKey: "error.csrf.detail") }
+                if Self.isMultipart(request), context.viewer == nil { throw AppError.signInRequired }
                 let presented = try await Self.presentedToken(&request)
-                guard let binding, let presented, services.csrf.isValid(presented, binding: binding) else {
+                guard let presented, services.csrf.isValid(presented, binding: binding) else {
                     throw AppError(.csrf, detailKey: "error.csrf.detail")
                 }
             }
@@ -86,18 +89,22 @@ struct SessionMiddleware: RouterMiddleware {
         ![.get, .head, .options].contains(method)
     }
 
-    /// The token from the header, or from the `_csrf` field of a URL-encoded or multipart form
-    /// body. The body is kept for the handler to read.
+    static func isMultipart(_ request: Request) -> Bool {
+        (request.headers[.contentType] ?? "").lowercased().hasPrefix("multipart/form-data")
+    }
+
+    /// The token from the header, from the `_csrf` field of a URL-encoded form (a body of at most
+    /// 64 KiB, kept for the handler to read), or, for a `multipart/form-data` upload, from the
+    /// `_csrf` parameter of the form's action URL. An upload is checked before its body (up to
+    /// ``UploadForm/maximumBodyBytes``) is read at all; `Referrer-Policy: same-origin` keeps the
+    /// URL's token on this site.
     static func presentedToken(_ request: inout Request) async throws -> String? {
         if let header = request.headers[.xCSRFToken] { return header }
+        if isMultipart(request) { return request.uri.queryParameters[Substring(csrfField)].map(String.init) }
         let contentType = request.headers[.contentType] ?? ""
         if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
             let body = try await request.collectBody(upTo: 64 * 1024)
             return FormData(urlEncoded: String(buffer: body)).values[csrfField]
-        }
-        if contentType.lowercased().hasPrefix("multipart/form-data") {
-            let body = try await request.collectBody(upTo: UploadForm.maximumBodyBytes)
-            return try UploadForm.multipart(body, contentType: contentType).fields.values[csrfField]
         }
         return nil
     }
