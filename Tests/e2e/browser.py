@@ -104,6 +104,7 @@ class Browser:
         self.javascript = javascript
         self.driver = make_driver(javascript)
         self.signed_in_as: str | None = None
+        self.screen: dict | None = None  # the emulated screen (emulate_screen), None for the window
 
     def quit(self) -> None:
         self.driver.quit()
@@ -111,6 +112,7 @@ class Browser:
     def emulate_screen(self, metrics: dict | None) -> None:
         """Shows the next pages on a screen of `metrics` (Chrome DevTools' device metrics: width, height,
         deviceScaleFactor, mobile) with touch, or on the browser's own window when None."""
+        self.screen = metrics
         if metrics is None:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
             self.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
@@ -289,6 +291,26 @@ class Browser:
         assert not outcome["broken"], f"axe-core rules failed to run on {self.path}: {outcome['broken']}"
         assert outcome["version"] == AXE_VERSION, f"axe-core {outcome['version']} ran, not {AXE_VERSION}"
         return [violation for violation in outcome["violations"] if violation.get("impact") in AXE_FAILING_IMPACTS]
+
+    def overflowing_elements(self) -> list[str]:
+        """On an emulated phone: the elements that stick out to the right of its screen, making the page
+        scroll sideways (WCAG 1.4.10 Reflow, which axe-core does not check). A mobile browser widens its
+        layout to fit them, so the page is measured against the screen's own width. Elements inside a
+        map (Leaflet clips its tiles and panes) do not count."""
+        if self.screen is None:
+            return []
+        return self.driver.execute_script(
+            """
+            const width = arguments[0];
+            if (document.documentElement.scrollWidth <= width) return [];
+            return [...document.body.querySelectorAll("*")]
+              .filter(element => !element.closest(".leaflet-container") || element.matches(".leaflet-container"))
+              .filter(element => element.getBoundingClientRect().right > width + 1)
+              .map(element => `${element.tagName.toLowerCase()}${element.id ? "#" + element.id : ""}`
+                   + `${element.classList.length ? "." + [...element.classList].join(".") : ""}`
+                   + ` (right edge at ${Math.round(element.getBoundingClientRect().right)} px)`)
+              .slice(0, 8);
+            """, self.screen["width"])
 
     @staticmethod
     def describe(violations: list[dict]) -> str:

@@ -1,6 +1,7 @@
 """axe-core 4.x on every main page, with JavaScript on (maps drawn), on a desktop window and on a
-phone's 390 px wide screen: no serious or critical violation of WCAG 2.0/2.1 A/AA. Each page is
-opened as the person who sees its forms."""
+phone's 390 px wide screen: no serious or critical violation of WCAG 2.0/2.1 A/AA, and on the phone
+no sideways scrolling (WCAG 1.4.10, which axe does not test). Each page is opened as the person who
+sees its forms."""
 
 import itertools
 
@@ -88,3 +89,5 @@ def page_browser(request, browsers) -> Browser:
 def test_page_has_no_serious_accessibility_violations(page_browser: Browser):
     violations = page_browser.accessibility_violations()
     assert not violations, f"{page_browser.path}:\n{Browser.describe(violations)}"
+    wider = page_browser.overflowing_elements()
+    assert not wider, f"{page_browser.path} scrolls sideways on a {page_browser.screen['width']} px screen: {', '.join(wider)}"
