@@ -14,14 +14,26 @@ database="${database%%\?*}"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Chromium and its driver from Debian, Selenium, axe-core (inside axe-selenium-python) and pytest
-# from PyPI: nothing is fetched while the tests run.
+# Chromium and its driver from Debian; Selenium, pytest and axe-core 4.12.1 (inside
+# axe-playwright-python) from PyPI, at the versions and hashes Tests/e2e/requirements.txt pins, in a
+# folder of this checkout (.run/e2e-python) that is installed again only when that file changes.
+# Nothing is fetched while the tests run.
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
-python3 -c "import selenium, axe_selenium_python, pytest" 2>/dev/null \
-    || python3 -m pip install -q selenium axe-selenium-python pytest
+requirements=Tests/e2e/requirements.txt
+python_packages=.run/e2e-python
+if ! cmp -s "$requirements" "$python_packages/.requirements.txt"; then
+    rm -rf "$python_packages"
+    mkdir -p "$python_packages"
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-deps --require-hashes --only-binary=:all: \
+        --target "$python_packages" -r "$requirements"
+    cp "$requirements" "$python_packages/.requirements.txt"
+fi
+export PYTHONPATH="$PWD/$python_packages${PYTHONPATH:+:$PYTHONPATH}"
+python3 -c "import selenium, pytest, axe_playwright_python" \
+    || { echo "e2e: the packages of $requirements do not import" >&2; exit 2; }
 
 [ -x "$hromada" ] || { echo "e2e: $hromada is not built (make build)" >&2; exit 2; }
 

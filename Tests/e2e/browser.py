@@ -8,13 +8,13 @@ not when a translation is reworded.
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 import re
 import urllib.request
 from pathlib import Path
 
-from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -35,8 +35,11 @@ CATALOGUE = json.loads((ROOT / "Sources/Hromada/Resources/catalogue.json").read_
 # The two ways every journey runs.
 JS_MODES = ["js-on", "js-off"]
 
-# WCAG 2.1 A and AA rules; violations of these with the listed impacts fail a page.
+# WCAG 2.0 and 2.1 A and AA rules (no best practices); violations of these with the listed impacts
+# fail a page. axe-core is the one axe-playwright-python ships (Tests/e2e/requirements.txt pins it).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_VERSION = "4.12.1"
+AXE_SOURCE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 AXE_FAILING_IMPACTS = {"serious", "critical"}
 
 SESSION_COOKIE = "hromada_session"
@@ -101,9 +104,21 @@ class Browser:
         self.javascript = javascript
         self.driver = make_driver(javascript)
         self.signed_in_as: str | None = None
+        self.screen: dict | None = None  # the emulated screen (emulate_screen), None for the window
 
     def quit(self) -> None:
         self.driver.quit()
+
+    def emulate_screen(self, metrics: dict | None) -> None:
+        """Shows the next pages on a screen of `metrics` (Chrome DevTools' device metrics: width, height,
+        deviceScaleFactor, mobile) with touch, or on the browser's own window when None."""
+        self.screen = metrics
+        if metrics is None:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+            self.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        else:
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+            self.driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
 
     # -- navigation and reading ---------------------------------------------------------------
 
@@ -256,23 +271,46 @@ class Browser:
     def accessibility_violations(self) -> list[dict]:
         """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the current page.
 
-        axe-core is the copy inside axe-selenium-python, run here with the whole document as the
-        context and its errors passed back (the package's own run() waits forever when axe rejects).
-        Only the requested tags this axe-core knows are asked for: an unknown tag is an error to it
-        (axe-core 3.1, the one the package ships, tags no rule `wcag21a`).
+        axe-core is the copy inside axe-playwright-python (only its axe.min.js is used, injected here
+        through Selenium), run on the whole document with exactly the rules of AXE_TAGS: an unknown tag
+        or a rule that fails to run is an error, never a silent pass.
         """
-        Axe(self.driver).inject()
+        if not self.driver.execute_script("return typeof window.axe === 'object'"):
+            self.driver.execute_script(AXE_SOURCE)
         outcome = self.driver.execute_async_script(
             """
             const done = arguments[arguments.length - 1];
-            const known = new Set([].concat(...axe.getRules().map(rule => rule.tags)));
-            const tags = arguments[0].filter(tag => known.has(tag));
-            axe.run(document, {runOnly: {type: "tag", values: tags}})
-              .then(results => done({violations: results.violations, tags: tags}), error => done({error: String(error)}));
+            axe.run(document, {runOnly: {type: "tag", values: arguments[0]}, resultTypes: ["violations"]})
+              .then(results => done({
+                      version: axe.version, violations: results.violations,
+                      broken: results.incomplete.filter(rule => rule.error)
+                                                .map(rule => `${rule.id}: ${rule.error.message}`)}),
+                    error => done({error: String(error)}));
             """, AXE_TAGS)
         assert "error" not in outcome, f"axe-core failed on {self.path}: {outcome.get('error')}"
-        assert outcome["tags"], "axe-core knows none of the WCAG tags"
+        assert not outcome["broken"], f"axe-core rules failed to run on {self.path}: {outcome['broken']}"
+        assert outcome["version"] == AXE_VERSION, f"axe-core {outcome['version']} ran, not {AXE_VERSION}"
         return [violation for violation in outcome["violations"] if violation.get("impact") in AXE_FAILING_IMPACTS]
+
+    def overflowing_elements(self) -> list[str]:
+        """On an emulated phone: the elements that stick out to the right of its screen, making the page
+        scroll sideways (WCAG 1.4.10 Reflow, which axe-core does not check). A mobile browser widens its
+        layout to fit them, so the page is measured against the screen's own width. Elements inside a
+        map (Leaflet clips its tiles and panes) do not count."""
+        if self.screen is None:
+            return []
+        return self.driver.execute_script(
+            """
+            const width = arguments[0];
+            if (document.documentElement.scrollWidth <= width) return [];
+            return [...document.body.querySelectorAll("*")]
+              .filter(element => !element.closest(".leaflet-container") || element.matches(".leaflet-container"))
+              .filter(element => element.getBoundingClientRect().right > width + 1)
+              .map(element => `${element.tagName.toLowerCase()}${element.id ? "#" + element.id : ""}`
+                   + `${element.classList.length ? "." + [...element.classList].join(".") : ""}`
+                   + ` (right edge at ${Math.round(element.getBoundingClientRect().right)} px)`)
+              .slice(0, 8);
+            """, self.screen["width"])
 
     @staticmethod
     def describe(violations: list[dict]) -> str:

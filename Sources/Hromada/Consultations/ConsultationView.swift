@@ -33,21 +33,20 @@ struct ConsultationView {
         return values
     }
 
-    /// A question's results with an SVG bar per option or scale value, drawn on the server.
+    /// A question's results: per option or scale value its count and share as text, with a bar
+    /// (`<meter>` of the answers) beside it; text a screen reader reads and a phone shows at full size.
     func values(_ result: QuestionResult) -> [String: Any] {
         let labels: [String] = switch result.question.kind {
         case .single, .multiple: result.question.options
         case .scale: (result.question.scale ?? 0...0).map(String.init)
         case .text: []
         }
-        let peak = max(1, result.counts.max() ?? 1)
-        let rows = zip(labels, result.counts).enumerated().map { index, pair -> [String: Any] in
+        let rows = zip(labels, result.counts).map { pair -> [String: Any] in
             let share = result.answered == 0 ? 0 : pair.1 * 100 / result.answered
-            return ["label": pair.0, "count": pair.1, "share": share, "y": index * 22, "text_y": index * 22 + 15,
-                    "width": max(1, pair.1 * 300 / peak), "label_x": max(1, pair.1 * 300 / peak) + 6]
+            return ["label": pair.0, "count": pair.1, "share": share, "of": max(1, result.answered)]
         }
         var values: [String: Any] = [
-            "text": result.question.text, "answered": result.answered, "rows": rows, "chart_height": max(22, rows.count * 22),
+            "text": result.question.text, "answered": result.answered, "rows": rows,
             "has_chart": !rows.isEmpty, "texts": result.texts.map { ["text": $0] },
         ]
         if let average = result.average { values["average"] = String(format: "%.2f", average) }
