@@ -34,7 +34,7 @@ test: deps db build-tests template openapi
 
 # The OpenAPI document must be valid OpenAPI 3.1 (a test checks that it matches the router).
 openapi:
-	@python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install -q openapi-spec-validator
+	@python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r scripts/requirements-tools.txt
 	python3 -m openapi_spec_validator Sources/Hromada/Resources/openapi.json
 
 deps:

@@ -7,7 +7,7 @@
 set -euo pipefail
 database_url="$1"
 hromada="${2:-.build/debug/hromada}"
-python3 -c "import schemathesis" 2>/dev/null || python3 -m pip install -q schemathesis
+python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$(dirname "$0")/requirements-tools.txt"
 source "$(dirname "$0")/scratch-server.sh"
 scratch_server_start "$database_url" 8096 "$hromada"
 token="$(scratch_api_token)"
