@@ -12,5 +12,5 @@ ALTER TABLE verifications ADD CONSTRAINT verifications_not_by_self
 ALTER TABLE verifications ADD CONSTRAINT verifications_revoked_with_reason
     CHECK (revoked_at IS NULL OR length(btrim(coalesce(revoke_reason, ''))) BETWEEN 1 AND 1000) NOT VALID;
 
--- One person's verifications in a community, newest first: the history desk staff read.
-CREATE INDEX verifications_history ON verifications (person_id, community_id, verified_at DESC);
+-- One person's verifications in a community, standing and replaced: the history desk staff read.
+CREATE INDEX verifications_history ON verifications (person_id, community_id);

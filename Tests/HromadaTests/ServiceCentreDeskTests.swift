@@ -265,6 +265,13 @@ import Testing
             let replaced = try await Self.postAtOnce(replacements, to: Self.deskPath, as: browser)
             #expect(replaced == Array(repeating: HTTPResponse.Status.seeOther, count: 10), "\(replaced)")
             #expect(try await Self.verifications(of: rivals.id, services) == [11, 1])
+            // The history reads as the chain it is: each row was replaced after it was recorded, by the next one.
+            let chain = try await services.verifications.history(of: rivals.id, in: try await Fixtures.community(services).id)
+            #expect(chain.count == 11 && chain[0].replacedAt == nil)
+            for (newer, older) in zip(chain, chain.dropFirst()) {
+                let replacedAt = try #require(older.replacedAt)
+                #expect(older.identity.verifiedAt <= replacedAt && replacedAt <= newer.identity.verifiedAt)
+            }
         }
     }
 }

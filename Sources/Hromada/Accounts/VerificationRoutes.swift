@@ -47,6 +47,7 @@ struct VerificationRoutes {
         return claims
     }
 
+    /// The notice shown after recording: what the desk's form did.
     static func flash(_ outcome: VerificationOutcome) -> String {
         switch outcome {
         case .recorded: "verify.done"

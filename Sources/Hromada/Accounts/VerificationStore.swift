@@ -57,16 +57,17 @@ public struct VerificationStore: Sendable {
                 guard (1...Self.reasonLimit).contains(reason.count) else {
                     throw AppError(.validation, fieldErrors: ["reason": "verify.error.reason"])
                 }
+                // The clock, not the transaction's start: one that waited for the lock started earlier.
                 try await session.query(
-                    "UPDATE verifications SET revoked_at = now(), revoked_by = $2, revoke_reason = $3 WHERE id = $1",
+                    "UPDATE verifications SET revoked_at = clock_timestamp(), revoked_by = $2, revoke_reason = $3 WHERE id = $1",
                     standingID, verifiedBy ?? personID, reason)
                 summary += ", replacing verification \(standingID): \(reason)"
             }
             let id = try await session.query(
                 """
                 INSERT INTO verifications (community_id, person_id, source, verified_name, birth_date, is_resident,
-                                           document_type, document_hash, verified_by)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+                                           document_type, document_hash, verified_by, verified_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp()) RETURNING id
                 """, communityID, personID, source, name,
                 claims.birthDate, claims.isResident, claims.documentType.rawValue, documentHash, verifiedBy
             )[0].decode("id", as: Int.self)
@@ -84,8 +85,8 @@ public struct VerificationStore: Sendable {
         return outcome
     }
 
-    /// Every verification of the person in the community, the standing one first and then those it
-    /// replaced, newest first: who recorded each, and when, by whom and why it was replaced.
+    /// Every verification of the person in the community, newest first (the standing one, then each
+    /// one it replaced): who recorded each, and when, by whom and why it was replaced.
     public func history(of personID: Int, in communityID: Int) async throws -> [VerificationRecord] {
         try await database.query(
             """
@@ -95,7 +96,7 @@ public struct VerificationStore: Sendable {
             LEFT JOIN people staff ON staff.id = v.verified_by
             LEFT JOIN people revoker ON revoker.id = v.revoked_by
             WHERE v.person_id = $1 AND v.community_id = $2
-            ORDER BY v.verified_at DESC, v.id DESC
+            ORDER BY v.id DESC
             """, personID, communityID
         ).map { row in
             VerificationRecord(
