@@ -15,8 +15,9 @@ Targets are generated, not listed by hand:
     street lighting department for the staff-only /office/ operations), path values from the
     API's own lists;
   * HTML forms, links and path segments come from crawling the pages (every page whose only
-    variable is the community, and what they link) as the signed-in demo citizen, the demo
-    administrator (moderation, office, admin pages) and an anonymous visitor. Forms are sent
+    variable is the community, and what they link) as the signed-in demo citizen, the service
+    centre's desk clerk (the verification and in-person voting desks), the demo administrator
+    (moderation, office, admin pages) and an anonymous visitor. Forms are sent
     URL-encoded with the page's `_csrf` field: the token is an HMAC of the session (or visitor)
     cookie, so one fetched with the page stays valid for the whole run and sqlmap's
     --csrf-token refresh (a GET before every payload) is not needed;
@@ -52,6 +53,7 @@ PASSWORD = "demo-password"
 CITIZEN = "citizen@khmelnytskyi.demo"
 OFFICIAL = "official@khmelnytskyi.demo"
 ADMIN = "admin@khmelnytskyi.demo"
+DESK = "desk@khmelnytskyi.demo"
 # Pages only an anonymous visitor should post to.
 ANONYMOUS_ONLY = re.compile(r"^/(signin|signup)$")
 # Forms whose first (original-value) request removes what other targets need: run last, alone.
@@ -812,6 +814,7 @@ def discover(base, out):
     tokens = {"citizen": sign_in_api(base, CITIZEN), "official": sign_in_api(base, OFFICIAL)}
     citizen = sign_in_browser(base, CITIZEN)
     admin = sign_in_browser(base, ADMIN)
+    desk = sign_in_browser(base, DESK)
     anonymous = Client(base)
     anonymous.request("GET", "/")  # the visitor cookie the CSRF token of anonymous forms is bound to
     # Every page whose only variable is the community, whether or not a page links it, and
@@ -821,7 +824,7 @@ def discover(base, out):
     searches, found.search_word = search_seeds(Client(base))
     seeds = searches + seeds
     pages = {}
-    for identity, client in (("citizen", citizen), ("administrator", admin), ("anonymous", anonymous)):
+    for identity, client in (("citizen", citizen), ("desk", desk), ("administrator", admin), ("anonymous", anonymous)):
         pages[identity] = found.crawl(identity, client, seeds)
     found.machine_seeds(Client(base))
     found.api(tokens)

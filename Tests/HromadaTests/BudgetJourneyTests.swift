@@ -118,8 +118,9 @@ import Testing
             try await services.verifications.record(
                 IdentityClaims(fullName: "Петро Мельник", birthDate: CalendarDay(year: 1970, month: 3, day: 3), isResident: true,
                                documentType: .passportBooklet, documentNumber: "НК 123456"),
-                source: "in_person", personID: walkIn.person.id, communityID: community.id, verifiedBy: nil, ip: nil)
-            try await browser.signIn("official@khmelnytskyi.demo")
+                source: "in_person", personID: walkIn.person.id, communityID: community.id, verifiedBy: nil,
+                replacing: "Паспорт замість ID-картки", ip: nil)
+            try await browser.signIn("desk@khmelnytskyi.demo")
             try await browser.get("/khmelnytskyi/office/budget")
             let unknown = try await browser.post("/khmelnytskyi/office/budget/voter", form: ["document_type": "id_card", "document_number": "000000000"])
             #expect(unknown.status == .unprocessableContent)

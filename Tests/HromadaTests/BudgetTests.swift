@@ -91,9 +91,15 @@ enum BudgetFixtures {
     @Test func aVoterCountsOnceAcrossOnlineAndInPerson() async throws {
         let services = try await services()
         let community = try await Fixtures.community(services)
-        let staff = try await Fixtures.viewer("official@khmelnytskyi.demo", services)
+        let staff = try await Fixtures.viewer("desk@khmelnytskyi.demo", services)
         let (cycle, projects) = try await BudgetFixtures.cycle(services, projects: 3, votesPerVoter: 2)
         let voter = try await Fixtures.residents(1, services)[0]
+        // Nobody records their own ballot at the desk.
+        let refusal = await #expect(throws: AppError.self) {
+            try await services.budget.recordInPerson([projects[0]], voterID: voter.person.id, by: voter, community: community, ip: nil)
+        }
+        #expect(refusal?.fieldErrors == ["document_number": "budget.error.own_ballot"])
+        #expect(try await voteCount(cycle.id, personID: voter.person.id, services) == 0)
         #expect(try await services.budget.vote(for: projects[0], by: voter, community: community, rateLimiter: services.rateLimiter).votesLeft == 1)
         await #expect(throws: VotingRefusal.alreadyVoted) {
             try await services.budget.recordInPerson([projects[0]], voterID: voter.person.id, by: staff, community: community, ip: nil)

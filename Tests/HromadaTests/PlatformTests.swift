@@ -218,7 +218,8 @@ import Testing
             "SELECT p.email::text AS email, g.role FROM role_grants g JOIN people p ON p.id = g.person_id WHERE p.email NOT LIKE 'resident-%' ORDER BY p.email")
         let pairs = try roles.map { "\(try $0.decode("email", as: String.self)):\(try $0.decode("role", as: String.self))" }
         #expect(pairs == [
-            "admin@khmelnytskyi.demo:administrator", "citizen@khmelnytskyi.demo:citizen", "ecology@khmelnytskyi.demo:department_head",
+            "admin@khmelnytskyi.demo:administrator", "citizen@khmelnytskyi.demo:citizen", "desk@khmelnytskyi.demo:official",
+            "ecology@khmelnytskyi.demo:department_head",
             "head@khmelnytskyi.demo:department_head",
             "moderator@khmelnytskyi.demo:moderator", "newcomer@khmelnytskyi.demo:citizen", "official@khmelnytskyi.demo:official",
         ])

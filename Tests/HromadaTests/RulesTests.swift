@@ -7,22 +7,41 @@ import Testing
     let community = 7
     let elsewhere = 8
 
-    func grants(_ role: Role, in communityID: Int? = nil) -> [RoleGrant] {
-        [RoleGrant(id: 1, communityID: communityID ?? community, role: role, departmentID: role.needsDepartment ? 3 : nil)]
+    func grants(_ role: Role, in communityID: Int? = nil, atServiceCentre: Bool = false) -> [RoleGrant] {
+        [RoleGrant(id: 1, communityID: communityID ?? community, role: role, departmentID: role.needsDepartment ? 3 : nil,
+                   atServiceCentre: atServiceCentre)]
     }
 
     @Test(arguments: [
         (Role.citizen, [Permission]()),
         (Role.moderator, [Permission.moderate]),
-        (Role.official, [Permission.verifyIdentities, .useOffice]),
-        (Role.departmentHead, [Permission.verifyIdentities, .useOffice]),
-        (Role.administrator, [Permission.administer, .verifyIdentities, .moderate, .useOffice]),
+        (Role.official, [Permission.useOffice]),
+        (Role.departmentHead, [Permission.useOffice]),
+        (Role.administrator, [Permission.administer, .moderate, .useOffice]),
     ])
     func everyRoleGrantsExactlyItsPermissions(role: Role, allowed: [Permission]) {
         for permission in Permission.allCases {
             #expect(AccessPolicy.allows(grants(role), permission, inCommunity: community) == allowed.contains(permission),
                     "\(role) / \(permission)")
         }
+    }
+
+    @Test func onlyTheServiceCentresOfficialsAndHeadUseTheDesks() {
+        for role in [Role.official, .departmentHead] {
+            #expect(AccessPolicy.allows(grants(role, atServiceCentre: true), .verifyIdentities, inCommunity: community), "\(role)")
+            #expect(AccessPolicy.allows(grants(role, atServiceCentre: true), .useOffice, inCommunity: community), "\(role)")
+            #expect(!AccessPolicy.allows(grants(role), .verifyIdentities, inCommunity: community), "\(role) of another department")
+            #expect(!AccessPolicy.allows(grants(role, in: elsewhere, atServiceCentre: true), .verifyIdentities, inCommunity: community),
+                    "\(role) of another community's centre")
+        }
+        // Roles without a department are never desk staff, whatever the grant claims.
+        for role in [Role.citizen, .moderator, .administrator] {
+            #expect(!AccessPolicy.allows(grants(role, atServiceCentre: true), .verifyIdentities, inCommunity: community), "\(role)")
+        }
+        // An administrator who also works at the centre's desk holds both grants.
+        let both = grants(.administrator) + grants(.official, atServiceCentre: true)
+        #expect(AccessPolicy.allows(both, .verifyIdentities, inCommunity: community))
+        #expect(AccessPolicy.allows(both, .administer, inCommunity: community))
     }
 
     @Test func rolesDoNotCrossCommunities() {

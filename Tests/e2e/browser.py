@@ -55,7 +55,7 @@ def t(key: str) -> str:
 
 
 def account(role: str) -> str:
-    """The e-mail of a demo account: admin, moderator, head, official, ecology, citizen, newcomer."""
+    """The e-mail of a demo account: admin, moderator, head, official, ecology, desk, citizen, newcomer."""
     return f"{role}@{COMMUNITY}.demo"
 
 

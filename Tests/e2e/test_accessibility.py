@@ -9,8 +9,9 @@ import pytest
 
 from browser import Browser, account, community_path, resident
 
-ANONYMOUS, CITIZEN, RESIDENT, HEAD, MODERATOR = "anonymous", "citizen", "resident", "head", "moderator"
-EMAILS = {CITIZEN: account("citizen"), RESIDENT: resident(531), HEAD: account("head"), MODERATOR: account("moderator")}
+ANONYMOUS, CITIZEN, RESIDENT, HEAD, MODERATOR, DESK = "anonymous", "citizen", "resident", "head", "moderator", "desk"
+EMAILS = {CITIZEN: account("citizen"), RESIDENT: resident(531), HEAD: account("head"), MODERATOR: account("moderator"),
+          DESK: account("desk")}
 
 # (name, who, path, the link to follow from that page to reach the page checked, if any)
 PAGES = [
@@ -39,6 +40,9 @@ PAGES = [
     ("account", CITIZEN, "/account", None),
     ("office queue", HEAD, community_path("/office"), None),
     ("office document", HEAD, community_path("/office"), "main table tbody a"),
+    ("verification desk", DESK, community_path("/office/verifications"), None),
+    ("verification history", DESK, community_path("/office/verifications?email=citizen@khmelnytskyi.demo"), None),
+    ("in-person voting desk", DESK, community_path("/office/budget"), None),
     ("moderation", MODERATOR, community_path("/moderation"), None),
     ("report moderation", MODERATOR, community_path("/moderation/reports"), None),
 ]

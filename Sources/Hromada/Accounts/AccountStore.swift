@@ -77,11 +77,15 @@ public struct AccountStore: Sendable {
     public func viewer(email: String) async throws -> Viewer? {
         guard let person = try await person(email: email) else { return nil }
         let grants = try await database.query(
-            "SELECT id, community_id, role, department_id FROM role_grants WHERE person_id = $1 ORDER BY id", person.id
+            """
+            SELECT g.id, g.community_id, g.role, g.department_id, coalesce(d.is_service_centre, false) AS at_service_centre
+            FROM role_grants g LEFT JOIN departments d ON d.id = g.department_id
+            WHERE g.person_id = $1 ORDER BY g.id
+            """, person.id
         ).compactMap { row -> RoleGrant? in
             guard let role = Role(rawValue: try row.decode("role")) else { return nil }
             return RoleGrant(id: try row.decode("id"), communityID: try row.decode("community_id"), role: role,
-                             departmentID: try row.decode("department_id"))
+                             departmentID: try row.decode("department_id"), atServiceCentre: try row.decode("at_service_centre"))
         }
         return Viewer(person: person, grants: grants, sessionTokenHash: [])
     }
@@ -90,8 +94,10 @@ public struct AccountStore: Sendable {
     public func members(of communityID: Int) async throws -> [(person: Person, grants: [RoleGrant])] {
         let rows = try await database.query(
             """
-            SELECT p.id, p.email::text, p.full_name, p.locale, g.id AS grant_id, g.role, g.department_id
+            SELECT p.id, p.email::text, p.full_name, p.locale, g.id AS grant_id, g.role, g.department_id,
+                   coalesce(d.is_service_centre, false) AS at_service_centre
             FROM role_grants g JOIN people p ON p.id = g.person_id
+            LEFT JOIN departments d ON d.id = g.department_id
             WHERE g.community_id = $1
             ORDER BY p.full_name, p.id, g.id
             """, communityID)
@@ -100,7 +106,8 @@ public struct AccountStore: Sendable {
             let person = try Self.person(row)
             let grant = RoleGrant(
                 id: try row.decode("grant_id"), communityID: communityID,
-                role: Role(rawValue: try row.decode("role")) ?? .citizen, departmentID: try row.decode("department_id"))
+                role: Role(rawValue: try row.decode("role")) ?? .citizen, departmentID: try row.decode("department_id"),
+                atServiceCentre: try row.decode("at_service_centre"))
             if members.last?.person.id == person.id {
                 members[members.count - 1].grants.append(grant)
             } else {
@@ -156,6 +163,31 @@ public struct AccountStore: Sendable {
             return personID
         }
         await sessions.forget(personID: personID)
+    }
+
+    /// Marks a department of the community as (a branch of) its administrative service centre, or
+    /// unmarks it: its officials and head gain or lose the centre's desks at once. Setting what is
+    /// already set changes nothing and records nothing; another community's department is not found.
+    public func markServiceCentre(
+        _ isServiceCentre: Bool, departmentID: Int, in communityID: Int, by actorID: Int, ip: String?
+    ) async throws {
+        let staff = try await database.transaction { session -> [Int] in
+            let rows = try await session.query(
+                "SELECT is_service_centre FROM departments WHERE id = $1 AND community_id = $2 FOR NO KEY UPDATE",
+                departmentID, communityID)
+            guard let row = rows.first else { throw AppError.notFound }
+            guard try row.decode("is_service_centre", as: Bool.self) != isServiceCentre else { return [] }
+            try await session.query("UPDATE departments SET is_service_centre = $2 WHERE id = $1", departmentID, isServiceCentre)
+            try await AuditLog.record(
+                AuditEntry(actorID: actorID, communityID: communityID, action: "department.service_centre",
+                           objectType: "department", objectID: String(departmentID),
+                           summary: isServiceCentre ? "marked as the administrative service centre" : "no longer the administrative service centre",
+                           ip: ip),
+                on: session)
+            return try await session.query("SELECT DISTINCT person_id FROM role_grants WHERE department_id = $1", departmentID)
+                .map { try $0.decode("person_id") }
+        }
+        for personID in staff { await sessions.forget(personID: personID) }
     }
 
     static func person(_ row: PostgresRow) throws -> Person {

@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// `/{community}/admin`: administrators grant and revoke roles.
+/// `/{community}/admin`: administrators grant and revoke roles and mark the departments that are
+/// the administrative service centre.
 struct AdminRoutes {
     let services: AppServices
 
@@ -37,6 +38,18 @@ struct AdminRoutes {
             }
             return services.redirect(to: "/\(community.slug)/admin", flash: "admin.revoked")
         }
+        router.post("/{community}/admin/departments/{department}/service-centre") { request, context in
+            let (community, viewer) = try await services.authorize(context, .administer)
+            guard let departmentID = Int(try context.parameters.require("department")) else { throw AppError.notFound }
+            let form = try await FormData.from(request)
+            guard let mark = ["yes": true, "no": false][form["service_centre"]] else {
+                return try await adminPage(request, context, community: community,
+                                           error: AppError(.validation, detailKey: "admin.error.service_centre"))
+            }
+            try await services.accounts.markServiceCentre(mark, departmentID: departmentID, in: community.id, by: viewer.person.id,
+                                                          ip: context.clientIP)
+            return services.redirect(to: "/\(community.slug)/admin", flash: mark ? "admin.centre.marked" : "admin.centre.unmarked")
+        }
     }
 
 
@@ -62,7 +75,10 @@ struct AdminRoutes {
             values: [
                 "members": members,
                 "roles": Role.allCases.map { ["value": $0.rawValue, "label": t.text($0.titleKey, language), "selected": form?["role"] == $0.rawValue] as [String: Any] },
-                "departments": departments.map { ["id": $0.id, "name": $0.name(language), "selected": form?["department"] == String($0.id)] as [String: Any] },
+                "departments": departments.map {
+                    ["id": $0.id, "name": $0.name(language), "selected": form?["department"] == String($0.id),
+                     "service_centre": $0.isServiceCentre] as [String: Any]
+                },
                 "email": form?["email"] ?? "",
             ])
         page.show(error, catalogue: t, language: language)

@@ -17,7 +17,8 @@ public enum Role: String, Sendable, CaseIterable, Codable {
 public enum Permission: Sendable, CaseIterable {
     /// Grant and revoke roles, configure the community.
     case administer
-    /// Record an in-person identity verification (administrative service centre staff).
+    /// Use the administrative service centre's desks: record an in-person identity verification
+    /// and an in-person budget vote. Only the centre's own staff hold it.
     case verifyIdentities
     /// Check petitions, reports, comments and projects against the rules.
     case moderate
@@ -30,28 +31,33 @@ public struct RoleGrant: Sendable, Equatable, Codable {
     public var communityID: Int
     public var role: Role
     public var departmentID: Int?
+    /// Whether the grant's department is marked as the community's administrative service centre.
+    public var atServiceCentre: Bool
 
-    public init(id: Int, communityID: Int, role: Role, departmentID: Int? = nil) {
+    public init(id: Int, communityID: Int, role: Role, departmentID: Int? = nil, atServiceCentre: Bool = false) {
         self.id = id
         self.communityID = communityID
         self.role = role
         self.departmentID = departmentID
+        self.atServiceCentre = atServiceCentre
     }
 }
 
 /// Who may do what: a pure function of a person's grants, so it is tested without HTTP.
 public enum AccessPolicy {
-    public static func roles(granting permission: Permission) -> Set<Role> {
+    /// Whether this one grant gives `permission` in its community. The centre's desks need the
+    /// role and the department both: an official or the head of a department marked as the
+    /// administrative service centre. An administrator is not desk staff unless also granted so.
+    public static func grant(_ grant: RoleGrant, gives permission: Permission) -> Bool {
         switch permission {
-        case .administer: [.administrator]
-        case .verifyIdentities: [.administrator, .departmentHead, .official]
-        case .moderate: [.administrator, .moderator]
-        case .useOffice: [.administrator, .departmentHead, .official]
+        case .administer: grant.role == .administrator
+        case .verifyIdentities: grant.role.needsDepartment && grant.atServiceCentre
+        case .moderate: grant.role == .administrator || grant.role == .moderator
+        case .useOffice: grant.role == .administrator || grant.role.needsDepartment
         }
     }
 
     public static func allows(_ grants: [RoleGrant], _ permission: Permission, inCommunity communityID: Int) -> Bool {
-        let granting = roles(granting: permission)
-        return grants.contains { $0.communityID == communityID && granting.contains($0.role) }
+        grants.contains { $0.communityID == communityID && grant($0, gives: permission) }
     }
 }

@@ -91,10 +91,13 @@ public struct SessionStore: Sendable {
                    coalesce(array_agg(g.id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_ids,
                    coalesce(array_agg(g.community_id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_communities,
                    coalesce(array_agg(g.role ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_roles,
-                   coalesce(array_agg(g.department_id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_departments
+                   coalesce(array_agg(g.department_id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_departments,
+                   coalesce(array_agg(coalesce(d.is_service_centre, false) ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}')
+                       AS grant_service_centres
             FROM sessions s
             JOIN people p ON p.id = s.person_id
             LEFT JOIN role_grants g ON g.person_id = p.id
+            LEFT JOIN departments d ON d.id = g.department_id
             WHERE s.token_hash = ANY($1) AND s.expires_at > now()
             GROUP BY s.token_hash, p.id, s.kind
             """, parameters: [tokenHashes.map { Data($0) }], planning: .generic)
@@ -105,10 +108,12 @@ public struct SessionStore: Sendable {
             let communities: [Int] = try row.decode("grant_communities")
             let roles: [String] = try row.decode("grant_roles")
             let departments: [Int?] = try row.decode("grant_departments")
+            let serviceCentres: [Bool] = try row.decode("grant_service_centres")
             var grants: [RoleGrant] = []
             for index in ids.indices {
                 guard let role = Role(rawValue: roles[index]) else { continue }
-                grants.append(RoleGrant(id: ids[index], communityID: communities[index], role: role, departmentID: departments[index]))
+                grants.append(RoleGrant(id: ids[index], communityID: communities[index], role: role, departmentID: departments[index],
+                                        atServiceCentre: serviceCentres[index]))
             }
             let person = Person(
                 id: try row.decode("id"), email: try row.decode("email"), fullName: try row.decode("full_name"),

@@ -3,14 +3,16 @@ import Postgres
 import Hummingbird
 
 /// `/{community}/office/verifications`: the identity verification desk where administrative
-/// service centre staff record a person's documents.
+/// service centre staff record a person's documents, and read a person's verification history
+/// (`?email=`) before replacing a standing verification with a stated reason.
 struct VerificationRoutes {
     let services: AppServices
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/{community}/office/verifications") { request, context in
             let (community, _) = try await services.authorize(context, .verifyIdentities)
-            return try await deskPage(request, context, community: community)
+            let email = request.uri.queryParameters["email"].map(String.init) ?? ""
+            return try await deskPage(request, context, community: community, historyOf: email)
         }
         router.post("/{community}/office/verifications") { request, context in
             let (community, viewer) = try await services.authorize(context, .verifyIdentities)
@@ -20,12 +22,12 @@ struct VerificationRoutes {
                 guard let person = try await services.accounts.person(email: form["email"]) else {
                     throw AppError(.validation, fieldErrors: ["email": "admin.error.no_such_person"])
                 }
-                try await services.verifications.record(
+                let outcome = try await services.verifications.record(
                     claims, source: "in_person", personID: person.id, communityID: community.id,
-                    verifiedBy: viewer.person.id, ip: context.clientIP)
-                return services.redirect(to: "/\(community.slug)/office/verifications", flash: "verify.done")
+                    verifiedBy: viewer.person.id, replacing: form["reason"], ip: context.clientIP)
+                return services.redirect(to: Self.historyPath(community, email: person.email), flash: Self.flash(outcome))
             } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
-                return try await deskPage(request, context, community: community, form: form, error: error)
+                return try await deskPage(request, context, community: community, historyOf: form["email"], form: form, error: error)
             }
         }
     }
@@ -45,9 +47,24 @@ struct VerificationRoutes {
         return claims
     }
 
+    /// The notice shown after recording: what the desk's form did.
+    static func flash(_ outcome: VerificationOutcome) -> String {
+        switch outcome {
+        case .recorded: "verify.done"
+        case .replaced: "verify.replaced"
+        case .unchanged: "verify.unchanged"
+        }
+    }
+
+    /// The desk page showing the history of the person with this e-mail address.
+    static func historyPath(_ community: Community, email: String) -> String {
+        let query = email.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "@.-_"))) ?? ""
+        return "/\(community.slug)/office/verifications?email=\(query)"
+    }
 
     private func deskPage(
-        _ request: Request, _ context: AppRequestContext, community: Community, form: FormData? = nil, error: AppError? = nil
+        _ request: Request, _ context: AppRequestContext, community: Community, historyOf email: String,
+        form: FormData? = nil, error: AppError? = nil
     ) async throws -> Response {
         let t = services.catalogue
         let language = context.language
@@ -57,20 +74,51 @@ struct VerificationRoutes {
                 "name": entry.identity.fullName, "email": entry.person.email, "age": entry.identity.age(on: today),
                 "resident": entry.identity.isResident, "verifier": entry.verifierName ?? "—",
                 "at": KyivTime.day(of: entry.identity.verifiedAt).isoString,
+                "history_href": Self.historyPath(community, email: entry.person.email),
             ]
         }
         let selectedType = form?["document_type"] ?? ""
-        var page = Page(
-            "verify", titleKey: "verify.title", community: community,
-            values: [
-                "recent": recent,
-                "document_types": IdentityDocumentType.allCases.filter { $0 != .electronic }.map {
-                    ["value": $0.rawValue, "label": t.text($0.titleKey, language), "selected": $0.rawValue == selectedType] as [String: Any]
-                },
-                "email": form?["email"] ?? "", "full_name": form?["full_name"] ?? "", "birth_date": form?["birth_date"] ?? "",
-                "resident": form.map { $0["resident"] == "yes" } ?? true,
-            ])
+        var values: [String: Any] = [
+            "recent": recent,
+            "document_types": IdentityDocumentType.allCases.filter { $0 != .electronic }.map {
+                ["value": $0.rawValue, "label": t.text($0.titleKey, language), "selected": $0.rawValue == selectedType] as [String: Any]
+            },
+            "email": form?["email"] ?? email, "full_name": form?["full_name"] ?? "", "birth_date": form?["birth_date"] ?? "",
+            "resident": form.map { $0["resident"] == "yes" } ?? true, "reason": form?["reason"] ?? "",
+            "reason_limit": VerificationStore.reasonLimit,
+        ]
+        if !email.isEmpty {
+            if let person = try await services.accounts.person(email: email) {
+                values["history"] = try await historyValues(person, community: community, language: language)
+            } else if form == nil {
+                // A look-up of an unknown address; the record form reports its own e-mail error.
+                values["history_unknown"] = true
+            }
+        }
+        var page = Page("verify", titleKey: "verify.title", community: community, values: values)
         page.show(error, catalogue: t, language: language)
         return services.renderer.response(page, request: request, context: context)
+    }
+
+    /// The person's verifications in the community for the desk page's history table.
+    private func historyValues(_ person: Person, community: Community, language: Language) async throws -> [String: Any] {
+        let t = services.catalogue
+        let records = try await services.verifications.history(of: person.id, in: community.id)
+        return [
+            "name": person.fullName, "email": person.email, "empty": records.isEmpty,
+            "records": records.map { record -> [String: Any] in
+                var entry: [String: Any] = [
+                    "name": record.identity.fullName, "birth_date": record.identity.birthDate.isoString,
+                    "resident": record.identity.isResident, "document": t.text(record.documentType.titleKey, language),
+                    "verifier": record.verifierName ?? "—", "at": KyivTime.day(of: record.identity.verifiedAt).isoString,
+                ]
+                if let replacedAt = record.replacedAt {
+                    entry["replaced"] = [
+                        "at": KyivTime.day(of: replacedAt).isoString, "by": record.replacedByName ?? "—", "reason": record.replaceReason ?? "",
+                    ]
+                }
+                return entry
+            },
+        ]
     }
 }

@@ -68,10 +68,14 @@ extension BudgetStore {
         throw outcome.refusal ?? .alreadyVoted
     }
 
+    /// A member of staff does not record their own ballot at the desk (they vote online, like anyone).
+    static let ownBallotRefusal = AppError(.validation, fieldErrors: ["document_number": "budget.error.own_ballot"])
+
     /// Records an in-person ballot: staff at the service centre found the voter by their identity
     /// document and mark their choices. All choices are recorded or none; the same statement and
-    /// limits apply as online.
+    /// limits apply as online. Nobody records their own ballot.
     public func recordInPerson(_ projectIDs: [Int], voterID: Int, by staff: Viewer, community: Community, ip: String?) async throws {
+        guard voterID != staff.person.id else { throw Self.ownBallotRefusal }
         guard !projectIDs.isEmpty else { throw AppError(.validation, fieldErrors: ["projects": "budget.error.no_choice"]) }
         let requests = Set(projectIDs).sorted().map {
             VoteRequest(projectID: $0, personID: voterID, communityID: community.id, channel: .inPerson, recordedBy: staff.person.id)

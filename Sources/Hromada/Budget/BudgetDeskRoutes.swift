@@ -25,6 +25,7 @@ struct BudgetDeskRoutes {
                 guard let holder = try await services.verifications.holder(of: type, number: form["document_number"], in: community.id) else {
                     throw AppError(.validation, fieldErrors: ["document_number": "budget.error.no_voter"])
                 }
+                guard holder.personID != viewer.person.id else { throw BudgetStore.ownBallotRefusal }
                 return try await deskPage(request, context, community: community, cycle: cycle,
                                           voter: (holder.personID, holder.identity, token(viewer, cycle: cycle.id, voter: holder.personID)))
             } catch let error as AppError where [.validation, .conflict].contains(error.kind) {

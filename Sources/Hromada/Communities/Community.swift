@@ -32,6 +32,9 @@ public struct Department: Sendable, Equatable {
     public var slug: String
     public var nameUK: String
     public var nameEN: String
+    /// Marked by an administrator as (a branch of) the community's administrative service centre,
+    /// whose officials and head use the identity-verification and in-person voting desks.
+    public var isServiceCentre = false
 
     public func name(_ language: Language) -> String { language == .en ? nameEN : nameUK }
 }

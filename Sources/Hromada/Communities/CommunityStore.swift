@@ -37,12 +37,15 @@ public struct CommunityStore: Sendable {
 
     public func departments(of communityID: Int) async throws -> [Department] {
         try await database.query(
-            "SELECT id, community_id, slug::text, name_uk, name_en FROM departments WHERE community_id = $1 ORDER BY name_uk",
-            communityID
+            """
+            SELECT id, community_id, slug::text, name_uk, name_en, is_service_centre FROM departments
+            WHERE community_id = $1 ORDER BY name_uk
+            """, communityID
         ).map { row in
             Department(
                 id: try row.decode("id"), communityID: try row.decode("community_id"), slug: try row.decode("slug"),
-                nameUK: try row.decode("name_uk"), nameEN: try row.decode("name_en"))
+                nameUK: try row.decode("name_uk"), nameEN: try row.decode("name_en"),
+                isServiceCentre: try row.decode("is_service_centre"))
         }
     }
 
@@ -65,13 +68,17 @@ public struct CommunityStore: Sendable {
         return try Self.community(row)
     }
 
+    /// Adds a department; `isServiceCentre` marks it as (a branch of) the administrative service centre.
     public func addDepartment(
-        to communityID: Int, slug: String, nameUK: String, nameEN: String, on session: PostgresSession
+        to communityID: Int, slug: String, nameUK: String, nameEN: String, isServiceCentre: Bool = false,
+        on session: PostgresSession
     ) async throws -> Department {
         let id = try await session.query(
-            "INSERT INTO departments (community_id, slug, name_uk, name_en) VALUES ($1, $2, $3, $4) RETURNING id",
-            communityID, slug, nameUK, nameEN)[0].decode("id", as: Int.self)
-        return Department(id: id, communityID: communityID, slug: slug, nameUK: nameUK, nameEN: nameEN)
+            """
+            INSERT INTO departments (community_id, slug, name_uk, name_en, is_service_centre) VALUES ($1, $2, $3, $4, $5)
+            RETURNING id
+            """, communityID, slug, nameUK, nameEN, isServiceCentre)[0].decode("id", as: Int.self)
+        return Department(id: id, communityID: communityID, slug: slug, nameUK: nameUK, nameEN: nameEN, isServiceCentre: isServiceCentre)
     }
 
     /// Every community's slug by id, for jobs that build links for documents of many communities.

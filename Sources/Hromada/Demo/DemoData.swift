@@ -44,7 +44,12 @@ public struct DemoData {
         DemoPerson(local: "newcomer", name: "Назар Новачок", role: .citizen, department: nil, verifiedAge: nil),
         // Reviews the green-spaces category of the participatory budget.
         DemoPerson(local: "ecology", name: "Марта Зеленчук", role: .departmentHead, department: "ecology", verifiedAge: nil),
+        // Staff of the administrative service centre: the identity-verification and in-person voting desks.
+        DemoPerson(local: "desk", name: "Дарина Реєстраторка", role: .official, department: serviceCentre, verifiedAge: nil),
     ]
+
+    /// The department marked as the community's administrative service centre.
+    static let serviceCentre = "cnap"
 
     static let departments = [
         ("street-lighting", "Відділ вуличного освітлення", "Street Lighting Department"),
@@ -131,7 +136,8 @@ public struct DemoData {
             var departmentIDs: [String: Int] = [:]
             for (slug, nameUK, nameEN) in Self.departments {
                 departmentIDs[slug] = try await services.communities.addDepartment(
-                    to: community.id, slug: slug, nameUK: nameUK, nameEN: nameEN, on: session).id
+                    to: community.id, slug: slug, nameUK: nameUK, nameEN: nameEN, isServiceCentre: slug == Self.serviceCentre,
+                    on: session).id
             }
             for year in [today.year, today.year + 1] {
                 for (day, nameUK, nameEN) in Self.holidays(year: year) {

@@ -57,6 +57,14 @@ struct WorkflowAPIRoutes {
         var address: String?
     }
 
+    /// The path's document, which the viewer must be staff of (its department or assignee).
+    private func staffDocument(_ context: AppRequestContext, viewer: Viewer, community: Community) async throws -> Document {
+        let document = try await services.workflow.find(try OfficeRoutes.id(context), communityID: community.id)
+        guard viewer.relation(toDocumentIn: document.departmentID, assigneeID: document.assigneeID, communityID: community.id).canSeeInternals
+        else { throw AppError.forbidden }
+        return document
+    }
+
     func register(on router: Router<AppRequestContext>) {
         let api = router.group("/api/v1/{community}")
         api.get("/office/documents") { request, context in
@@ -75,14 +83,14 @@ struct WorkflowAPIRoutes {
         }
         api.get("/office/documents/{id}") { _, context in
             let (community, viewer) = try await services.authorize(context, .useOffice)
-            let document = try await services.workflow.find(try OfficeRoutes.id(context), communityID: community.id)
-            guard viewer.relation(toDocumentIn: document.departmentID, assigneeID: document.assigneeID, communityID: community.id).canSeeInternals
-            else { throw AppError.forbidden }
+            let document = try await staffDocument(context, viewer: viewer, community: community)
             let events = try await services.workflow.events(of: document.id, includeInternal: true)
             return try JSONResponse.make(json(document, community: community, events: events, showActors: true))
         }
         api.post("/office/documents/{id}/actions") { request, context in
             let (community, viewer) = try await services.authorize(context, .useOffice)
+            // Staff of another department are refused before their body is read.
+            let document = try await staffDocument(context, viewer: viewer, community: community)
             let body = try await JSONResponse.decode(ActionJSON.self, from: request)
             guard let action = DocumentAction(rawValue: body.action) else {
                 throw AppError(.validation, fieldErrors: ["action": "document.error.action"])
@@ -92,11 +100,11 @@ struct WorkflowAPIRoutes {
                 guard let day = CalendarDay(iso: text) else { throw AppError(.validation, fieldErrors: ["due_on": "document.error.extension_date"]) }
                 dueOn = day
             }
-            let document = try await services.workflow.perform(
+            let updated = try await services.workflow.perform(
                 ActionRequest(action, comment: body.comment ?? "", assigneeID: body.assigneeId, departmentID: body.departmentId,
                               dueOn: dueOn, outcome: body.outcome, link: body.link, fields: body.fields ?? [:]),
-                documentID: try OfficeRoutes.id(context), by: viewer, community: community)
-            return try JSONResponse.make(json(document, community: community, events: nil))
+                documentID: document.id, by: viewer, community: community)
+            return try JSONResponse.make(json(updated, community: community, events: nil))
         }
         api.get("/documents/{id}") { _, context in
             let community = try await services.community(context)

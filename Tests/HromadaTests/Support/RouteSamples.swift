@@ -38,6 +38,7 @@ struct RouteSamples {
             : path.contains("/appeals/") ? appeal : petition
         return path.replacingOccurrences(of: "{community}", with: "khmelnytskyi")
             .replacingOccurrences(of: "{id}", with: String(id)).replacingOccurrences(of: "{grant}", with: "999999")
+            .replacingOccurrences(of: "{department}", with: "999999")
             .replacingOccurrences(of: "{day}", with: "2099-01-01").replacingOccurrences(of: "{code}", with: "en")
             .replacingOccurrences(of: "{cycle}", with: String(cycle)).replacingOccurrences(of: "{project}", with: String(project))
             .replacingOccurrences(of: "{comment}", with: String(comment))
