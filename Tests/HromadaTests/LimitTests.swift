@@ -117,6 +117,17 @@ import Testing
         #expect(try await attempt(services, email, DemoData.password, ip: "198.51.100.80", device: device) == .rateLimited)
     }
 
+    @Test func mintingDeviceCookiesBuysNoExtraPasswordChecks() async throws {
+        let services = try await services()
+        let email = "citizen@khmelnytskyi.demo"
+        var outcomes: [AppError.Kind?] = []
+        for _ in 0...RateLimiter.Rule.signInKnownDevicesPerIP.limit {
+            outcomes.append(try await attempt(services, email, "guess", ip: "192.0.2.200", device: services.knownDevices.token(for: email)))
+        }
+        #expect(outcomes.dropLast().allSatisfy { $0 == .unauthorized }, "each fresh device has its own failures")
+        #expect(outcomes.last == .rateLimited, "but known devices' attempts from one address are counted together")
+    }
+
     @Test func signingInMarksTheBrowserAsKnownAndItStaysWelcomeWhenTheAccountIsBraked() async throws {
         let services = try await services()
         let email = "official@khmelnytskyi.demo"

@@ -2,13 +2,16 @@ extension AppServices {
     /// Checks a password under the sign-in limits, for the form and the API alike.
     ///
     /// From a device that signed in to this account before (`deviceToken`, the ``KnownDevices``
-    /// cookie) only that device's own failures count, so failures anywhere else cannot lock the
-    /// owner out. From any other device every attempt counts against its address (IPv6 by /64),
+    /// cookie) only that device's own failures and the known devices' attempts from its address
+    /// count, so failures anywhere else cannot lock the owner out. From any other device every attempt counts against its address (IPv6 by /64),
     /// and failures against the account and the account at that address; only those unknown
     /// devices are refused when the account's brake is on.
     func signIn(email: String, password: String, ip: String?, deviceToken: String? = nil) async throws -> Person {
         let email = AccountRules.normalizedEmail(email)
         if let device = knownDevices.device(in: deviceToken, for: email) {
+            // Known devices' attempts have their own count per address, so that minting device
+            // cookies for one's own account cannot buy unlimited password checks.
+            guard try await rateLimiter.allow(.signInKnownDevicesPerIP, address: ip) else { throw Self.signInRefusal(.signInKnownDevicesPerIP) }
             let rule = RateLimiter.Rule.signInFailuresPerKnownDevice
             guard try await !rateLimiter.isExceeded(rule, key: device) else { throw Self.signInRefusal(rule) }
             guard let person = try await accounts.authenticate(email: email, password: password) else {

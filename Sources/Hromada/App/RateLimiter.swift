@@ -143,7 +143,10 @@ extension RateLimiter.Rule {
     public static let signInFailuresPerAccount = Self(name: "signin-fail-account", limit: 100, windowSeconds: 900)
     /// Failed sign-ins from one known device: 10 per 15 minutes, that device's own allowance.
     public static let signInFailuresPerKnownDevice = Self(name: "signin-fail-device", limit: 10, windowSeconds: 900)
-    /// Sign-in attempts from one address key: 50 per 15 minutes (a shared office or school network).
+    /// Sign-in attempts from known devices at one address key: 50 per 15 minutes, counted apart
+    /// from everyone else's so that a flood from an address does not refuse its owners.
+    public static let signInKnownDevicesPerIP = Self(name: "signin-known-ip", limit: 50, windowSeconds: 900)
+    /// Sign-in attempts from unknown devices at one address key: 50 per 15 minutes (a shared office or school network).
     public static let signInPerIP = Self(name: "signin-ip", limit: 50, windowSeconds: 900)
     /// New accounts from one address key: 20 per hour.
     public static let signUpPerIP = Self(name: "signup-ip", limit: 20, windowSeconds: 3600)
