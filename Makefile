@@ -120,6 +120,10 @@ test-crash: deps db
 SOAK_MINUTES ?= 10
 soak: deps db
 	$(call load_setup,hromada_soak)
+	@# The soak posts about 8 Open311 requests a second with the demo key, beyond the default per-key limit:
+	@# the demo community of its scratch database allows that key more (community_limits, see the README).
+	$(PSQL) -d hromada_soak -c "INSERT INTO community_limits (community_id, action, scope, maximum, window_seconds) \
+		SELECT id, 'open311_request', 'api_key', 1000000, 3600 FROM communities WHERE slug = 'khmelnytskyi'"
 	python3 scripts/soak.py "$(call scratch_url,hromada_soak)" .build/release/hromada \
 		.run/hromada_soak/spread.pairs .run/hromada_soak/votes.pairs --minutes $(SOAK_MINUTES)
 

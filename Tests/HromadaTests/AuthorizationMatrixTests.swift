@@ -51,6 +51,7 @@ import Testing
         "POST /api/v1/session": .authentication, "DELETE /api/v1/session": .skipped, "GET /api/v1/me": .signedIn,
         "GET /api/v1/communities": .everyone, "GET /api/v1/openapi.json": .everyone, "GET /api/v1/{community}": .everyone,
         "GET /{community}/admin": .permission(.administer), "POST /{community}/admin/roles": .permission(.administer),
+        "GET /{community}/admin/limits": .permission(.administer), "POST /{community}/admin/limits": .permission(.administer),
         "POST /{community}/admin/roles/{grant}/revoke": .permission(.administer),
         "POST /{community}/admin/departments/{department}/service-centre": .permission(.administer),
         "GET /{community}/admin/workflow": .permission(.administer), "POST /{community}/admin/holidays": .permission(.administer),

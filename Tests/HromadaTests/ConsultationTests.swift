@@ -96,7 +96,7 @@ import Testing
             for _ in 0..<20 {
                 group.addTask {
                     (try? await services.consultations.submit([question.id: .choices([0])], to: id, by: citizen, community: community,
-                                                              verifications: services.verifications)) != nil
+                                                              verifications: services.verifications, ip: nil)) != nil
                 }
             }
             return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -107,7 +107,7 @@ import Testing
         #expect(submissions == 1)
         await #expect(throws: ParticipationRefusal.alreadySubmitted) {
             try await services.consultations.submit([question.id: .choices([1])], to: id, by: citizen, community: community,
-                                                    verifications: services.verifications)
+                                                    verifications: services.verifications, ip: nil)
         }
         // The answers hold no path back to the person.
         let columns = try await services.database.query(
@@ -116,7 +116,7 @@ import Testing
         #expect(!columns.contains("person_id"))
         await #expect(throws: AppError.self) {
             try await services.consultations.submit([question.id: .choices([0])], to: id, by: try await Fixtures.viewer("newcomer@khmelnytskyi.demo", services),
-                                                    community: community, verifications: services.verifications)
+                                                    community: community, verifications: services.verifications, ip: nil)
         }
     }
 
@@ -184,7 +184,7 @@ import Testing
             let voter = Viewer(person: Person(id: person, email: "", fullName: "", language: .uk),
                                grants: [RoleGrant(id: 0, communityID: community.id, role: .citizen)], sessionTokenHash: [])
             try await services.consultations.submit([question.id: .choices([index < 3 ? 0 : 1])], to: id, by: voter, community: community,
-                                                    verifications: services.verifications)
+                                                    verifications: services.verifications, ip: nil)
         }
         let head = try await Fixtures.viewer("head@khmelnytskyi.demo", services)
         await #expect(throws: AppError.self) {
@@ -199,7 +199,7 @@ import Testing
         #expect(figures.submissions == 5 && figures.residents == 5)
         await #expect(throws: AppError.self) {
             try await services.consultations.submit([question.id: .choices([0])], to: id, by: try await Fixtures.viewer("citizen@khmelnytskyi.demo", services),
-                                                    community: community, verifications: services.verifications)
+                                                    community: community, verifications: services.verifications, ip: nil)
         }
         try await services.consultations.addConclusion(to: id, proposal: "Залишити все як є", decision: "rejected", reason: "Більшість за зміни",
                                                        by: head, community: community, ip: nil)

@@ -53,6 +53,8 @@ import Testing
         let services = try await TestApp.services(suite: "hostile_input")
         let community = try await services.communities.require(slug: "khmelnytskyi")
         let citizen = try #require(try await services.accounts.viewer(email: "citizen@khmelnytskyi.demo"))
+        // The citizen writes an appeal and a petition per payload, more than a person's daily limits.
+        try await Fixtures.raiseLimits(services)
         // Lists and staff pages that show every payload, read once after all are in.
         var pages: [Visit] = [
             ("citizen@khmelnytskyi.demo", "/khmelnytskyi/appeals", nil), ("citizen@khmelnytskyi.demo", "/account", nil),

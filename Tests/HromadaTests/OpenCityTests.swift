@@ -68,7 +68,7 @@ import Testing
         let services = try await services()
         let community = try await Fixtures.community(services)
         let id = try await file(services, at: point(0, base: 49.20))
-        try await services.reports.support(id, by: try await Fixtures.viewer("newcomer@khmelnytskyi.demo", services), communityID: community.id)
+        try await services.reports.support(id, by: try await Fixtures.viewer("newcomer@khmelnytskyi.demo", services), communityID: community.id, ip: nil)
         try await services.reports.accept(id, by: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services), community: community, ip: nil)
         let head = try await Fixtures.viewer("head@khmelnytskyi.demo", services)
         let document = try #require(try await services.workflow.find(sourceType: ReportStore.sourceType, sourceID: String(id), communityID: community.id))
@@ -109,7 +109,7 @@ import Testing
         let community = try await Fixtures.community(services)
         let original = try await file(services, at: point(0, base: 49.15), by: "citizen")
         let duplicate = try await file(services, at: point(5, base: 49.15), by: "newcomer")
-        try await services.reports.support(duplicate, by: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services), communityID: community.id)
+        try await services.reports.support(duplicate, by: try await Fixtures.viewer("moderator@khmelnytskyi.demo", services), communityID: community.id, ip: nil)
         let moderator = try await Fixtures.viewer("moderator@khmelnytskyi.demo", services)
         await #expect(throws: AppError.self) {
             try await services.reports.merge(duplicate, into: duplicate, by: moderator, community: community, ip: nil)

@@ -57,9 +57,12 @@ struct APIRoutes {
         let api = router.group("/api/v1")
         api.post("/session") { request, context in
             let body = try await JSONResponse.decode(SignInRequest.self, from: request)
-            let person = try await services.signIn(email: body.email, password: body.password, ip: context.clientIP)
+            let person = try await services.signIn(email: body.email, password: body.password, ip: context.clientIP,
+                                                   deviceToken: request.cookies[KnownDevices.cookieName]?.value)
             let session = try await services.sessions.create(personID: person.id, kind: .api, ip: context.clientIP, userAgent: request.headers[.userAgent])
-            return try JSONResponse.make(SessionResponse(token: session.token, expiresAt: session.expiresAt), status: .created)
+            var response = try JSONResponse.make(SessionResponse(token: session.token, expiresAt: session.expiresAt), status: .created)
+            response.setCookie(services.knownDeviceCookie(for: person))
+            return response
         }
         api.delete("/session") { _, context in
             guard context.authenticatedByBearer, let viewer = context.viewer else { throw AppError.signInRequired }

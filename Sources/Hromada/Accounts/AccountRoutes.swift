@@ -54,9 +54,10 @@ struct AccountRoutes {
         let values: [String: Any] = ["email": form["email"], "next": form["next"]]
         let person: Person
         do {
-            person = try await services.signIn(email: form["email"], password: form.raw("password"), ip: context.clientIP)
+            person = try await services.signIn(email: form["email"], password: form.raw("password"), ip: context.clientIP,
+                                               deviceToken: request.cookies[KnownDevices.cookieName]?.value)
         } catch let error as AppError where error.kind == .rateLimited || error.kind == .unauthorized {
-            return signInPage(request, context, values: values, status: error.kind.status, messageKey: error.detailKey)
+            return signInPage(request, context, values: values, error: error)
         }
         return try await startSession(for: person, context: context, next: next, flash: "signin.welcome")
     }
@@ -101,6 +102,7 @@ struct AccountRoutes {
         let session = try await services.sessions.create(personID: person.id, kind: .browser, ip: context.clientIP, userAgent: nil)
         var response = services.redirect(to: next, flash: flash)
         response.setCookie(services.cookie(SessionMiddleware.sessionCookie, value: session.token, maxAge: SessionStore.browserLifetimeSeconds))
+        response.setCookie(services.knownDeviceCookie(for: person))
         return response
     }
 
@@ -116,12 +118,9 @@ struct AccountRoutes {
         return services.renderer.response(page, request: request, context: context)
     }
 
-    private func signInPage(
-        _ request: Request, _ context: AppRequestContext, values: [String: Any], status: HTTPResponse.Status = .ok,
-        messageKey: String? = nil
-    ) -> Response {
-        var page = Page("signin", titleKey: "signin.title", status: status, values: values)
-        if let messageKey { page.values["error"] = services.catalogue.text(messageKey, context.language) }
+    private func signInPage(_ request: Request, _ context: AppRequestContext, values: [String: Any], error: AppError? = nil) -> Response {
+        var page = Page("signin", titleKey: "signin.title", values: values)
+        page.show(error, catalogue: services.catalogue, language: context.language)
         return services.renderer.response(page, request: request, context: context)
     }
 }
@@ -131,7 +130,7 @@ struct AccountRoutes {
 enum FormErrors {
     static func values(_ error: AppError, catalogue: TranslationCatalogue, language: Language) -> [String: Any] {
         var values: [String: Any] = [
-            "error": catalogue.text(error.detailKey ?? "form.error.summary", language),
+            "error": error.detail(catalogue, language) ?? catalogue.text("form.error.summary", language),
             "errors": error.fieldErrors.mapValues { catalogue.text($0, language) },
         ]
         if error.fieldErrors.isEmpty, error.detailKey == nil {

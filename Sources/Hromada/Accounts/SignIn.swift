@@ -1,20 +1,39 @@
 extension AppServices {
-    /// Checks a password under the sign-in limits, for the form and the API alike. Every attempt
-    /// counts against the IP address; only failures count against the account, so someone who
-    /// knows a person's e-mail cannot cheaply lock them out.
-    func signIn(email: String, password: String, ip: String?) async throws -> Person {
+    /// Checks a password under the sign-in limits, for the form and the API alike.
+    ///
+    /// From a device that signed in to this account before (`deviceToken`, the ``KnownDevices``
+    /// cookie) only that device's own failures and the known devices' attempts from its address
+    /// count, so failures anywhere else cannot lock the owner out. From any other device every attempt counts against its address (IPv6 by /64),
+    /// and failures against the account and the account at that address; only those unknown
+    /// devices are refused when the account's brake is on.
+    func signIn(email: String, password: String, ip: String?, deviceToken: String? = nil) async throws -> Person {
         let email = AccountRules.normalizedEmail(email)
-        let address = ip ?? "unknown"
-        let pair = "\(email)|\(address)"
-        guard try await rateLimiter.allow(.signInPerIP, address: ip),
-            try await !rateLimiter.isExceeded(.signInFailuresPerAccountAndIP, key: pair),
-            try await !rateLimiter.isExceeded(.signInFailuresPerAccount, key: email)
-        else { throw AppError(.rateLimited, detailKey: "error.rate-limited.detail") }
+        if let device = knownDevices.device(in: deviceToken, for: email) {
+            // Known devices' attempts have their own count per address, so that minting device
+            // cookies for one's own account cannot buy unlimited password checks.
+            guard try await rateLimiter.allow(.signInKnownDevicesPerIP, address: ip) else { throw Self.signInRefusal(.signInKnownDevicesPerIP) }
+            let rule = RateLimiter.Rule.signInFailuresPerKnownDevice
+            guard try await !rateLimiter.isExceeded(rule, key: device) else { throw Self.signInRefusal(rule) }
+            guard let person = try await accounts.authenticate(email: email, password: password) else {
+                _ = try await rateLimiter.allow(rule, key: device)
+                throw AppError(.unauthorized, detailKey: "signin.error.invalid")
+            }
+            return person
+        }
+        let address = ip.map(RateLimiter.addressKey) ?? "unknown"
+        let failureBrakes: [(RateLimiter.Rule, key: String)] = [(.signInFailuresPerAccountAndIP, "\(email)|\(address)"), (.signInFailuresPerAccount, email)]
+        guard try await rateLimiter.allow(.signInPerIP, address: ip) else { throw Self.signInRefusal(.signInPerIP) }
+        for (rule, key) in failureBrakes where try await rateLimiter.isExceeded(rule, key: key) {
+            throw Self.signInRefusal(rule)
+        }
         guard let person = try await accounts.authenticate(email: email, password: password) else {
-            _ = try await rateLimiter.allow(.signInFailuresPerAccountAndIP, key: pair)
-            _ = try await rateLimiter.allow(.signInFailuresPerAccount, key: email)
+            for (rule, key) in failureBrakes { _ = try await rateLimiter.allow(rule, key: key) }
             throw AppError(.unauthorized, detailKey: "signin.error.invalid")
         }
         return person
+    }
+
+    private static func signInRefusal(_ rule: RateLimiter.Rule) -> AppError {
+        AppError(.rateLimited, detailKey: "error.rate-limited.detail", retryAfterSeconds: RateLimiter.secondsLeft(inWindowOf: rule.windowSeconds))
     }
 }

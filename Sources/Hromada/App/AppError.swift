@@ -40,11 +40,27 @@ public struct AppError: Error, Sendable {
     public var detailKey: String?
     /// Per-field messages (catalogue keys) for validation errors.
     public var fieldErrors: [String: String]
+    /// For a rate limit: the seconds until the window ends, sent as `Retry-After` and told to
+    /// the person in the detail.
+    public var retryAfterSeconds: Int?
 
-    public init(_ kind: Kind, detailKey: String? = nil, fieldErrors: [String: String] = [:]) {
+    public init(_ kind: Kind, detailKey: String? = nil, fieldErrors: [String: String] = [:], retryAfterSeconds: Int? = nil) {
         self.kind = kind
         self.detailKey = detailKey
         self.fieldErrors = fieldErrors
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// The detail a person reads: the text of `detailKey` and, when the error says how long to
+    /// wait, "try again in 12 minutes" (or hours, from an hour on) in the language's plural form.
+    public func detail(_ catalogue: TranslationCatalogue, _ language: Language) -> String? {
+        guard let detailKey else { return nil }
+        let detail = catalogue.text(detailKey, language)
+        guard let seconds = retryAfterSeconds, seconds > 0 else { return detail }
+        let wait = seconds < 3600
+            ? catalogue.count("error.retry_after.minutes", (seconds + 59) / 60, language)
+            : catalogue.count("error.retry_after.hours", (seconds + 3599) / 3600, language)
+        return "\(detail) \(wait)"
     }
 
     public static let notFound = AppError(.notFound)

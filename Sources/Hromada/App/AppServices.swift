@@ -23,6 +23,10 @@ public struct AppServices: Sendable {
     public let sessions: SessionStore
     public let verifications: VerificationStore
     public let rateLimiter: RateLimiter
+    /// Each community's limits on what people create, and the charging against them.
+    public let limits: LimitStore
+    /// Browsers and API clients that have signed in to an account before (the sign-in brake's exception).
+    public let knownDevices: KnownDevices
     public let jobs: JobQueue
     public let outbox: Outbox
     public let workflow: WorkflowStore
@@ -58,20 +62,22 @@ public struct AppServices: Sendable {
         self.verifications = VerificationStore(
             database: database, hasher: IdentityDocumentHasher(secretKey: configuration.secretKey), sessions: sessions)
         self.rateLimiter = RateLimiter(database: database, exemptAddresses: configuration.rateLimitExemptIPs)
+        self.limits = LimitStore(database: database, rateLimiter: rateLimiter)
+        self.knownDevices = KnownDevices(secretKey: configuration.secretKey)
         self.jobs = JobQueue(database: database)
         self.mailTransport = mailTransport
         self.outbox = Outbox(catalogue: catalogue, jobs: jobs, delivers: mailTransport != nil, publicURL: configuration.publicURL)
-        self.media = MediaStore(database: database)
+        self.media = MediaStore(database: database, limits: limits)
         self.workflow = WorkflowStore(
             database: database, outbox: outbox,
             sources: [AppealSource(), PetitionSource(outbox: outbox), BudgetSource(), ReportSource(outbox: outbox), ConsultationSource()])
-        self.reports = ReportStore(database: database, replica: self.replica, workflow: workflow, outbox: outbox, media: media)
-        self.consultations = ConsultationStore(database: database, workflow: workflow, outbox: outbox)
+        self.reports = ReportStore(database: database, replica: self.replica, workflow: workflow, outbox: outbox, media: media, limits: limits)
+        self.consultations = ConsultationStore(database: database, workflow: workflow, outbox: outbox, limits: limits)
         self.geoportal = GeoportalStore(database: database, replica: self.replica, workflow: workflow, reports: reports)
-        self.appeals = AppealStore(database: database, workflow: workflow)
+        self.appeals = AppealStore(database: database, workflow: workflow, limits: limits)
         self.petitions = PetitionStore(
             database: database, replica: self.replica, workflow: workflow, outbox: outbox, rateLimitExemptIPs: configuration.rateLimitExemptIPs,
-            logger: logger)
+            limits: limits, logger: logger)
         self.budget = BudgetStore(database: database, workflow: workflow, outbox: outbox, receipts: BallotReceipts(secretKey: configuration.secretKey),
                                   media: media)
     }

@@ -21,6 +21,7 @@ extension Page {
     mutating func show(_ error: AppError?, catalogue: TranslationCatalogue, language: Language) {
         guard let error else { return }
         status = error.kind.status
+        retryAfterSeconds = error.retryAfterSeconds
         values.merge(FormErrors.values(error, catalogue: catalogue, language: language)) { $1 }
     }
 }

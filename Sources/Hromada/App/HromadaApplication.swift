@@ -23,6 +23,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     AccountRoutes(services: services).register(on: router)
     CommunityRoutes(services: services).register(on: router)
     AdminRoutes(services: services).register(on: router)
+    LimitAdminRoutes(services: services).register(on: router)
     VerificationRoutes(services: services).register(on: router)
     OfficeRoutes(services: services).register(on: router)
     WorkflowAdminRoutes(services: services).register(on: router)

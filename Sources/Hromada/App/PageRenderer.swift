@@ -12,6 +12,8 @@ public struct Page {
     public var status: HTTPResponse.Status = .ok
     public var community: Community?
     public var values: [String: Any]
+    /// Sent as `Retry-After` when a form is shown again because a rate limit was reached.
+    public var retryAfterSeconds: Int?
 
     public init(
         _ template: String, titleKey: String, titleText: String? = nil, community: Community? = nil,
@@ -39,9 +41,9 @@ public struct PageRenderer: Sendable {
     /// The page inside the layout, as an HTML response.
     public func response(_ page: Page, request: Request, context: AppRequestContext) -> Response {
         let html = render(page, request: request, context: context)
-        return Response(
-            status: page.status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: html)))
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        if let seconds = page.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
+        return Response(status: page.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     public func render(_ page: Page, request: Request, context: AppRequestContext) -> String {

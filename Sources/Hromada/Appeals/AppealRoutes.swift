@@ -5,9 +5,6 @@ import Hummingbird
 struct AppealRoutes {
     let services: AppServices
 
-    /// Appeals one person may send to one community a day.
-    static let dailyLimit = RateLimiter.Rule(name: "appeal-person", limit: 10, windowSeconds: 24 * 3600)
-
     func register(on router: Router<AppRequestContext>) {
         router.get("/{community}/appeals") { request, context in
             let community = try await services.community(context)
@@ -18,9 +15,6 @@ struct AppealRoutes {
             let community = try await services.community(context)
             let form = try await FormData.from(request)
             do {
-                guard try await services.rateLimiter.allow(Self.dailyLimit, key: "\(viewer.person.id):\(community.id)") else {
-                    throw AppError(.rateLimited, detailKey: "error.rate-limited.detail")
-                }
                 let (appeal, _) = try await services.appeals.submit(
                     topic: form["topic"], subject: form["subject"], body: form.raw("body"), address: form["address"],
                     by: viewer, in: community, ip: context.clientIP)

@@ -5,6 +5,7 @@ import Postgres
 public struct AppealStore: Sendable {
     let database: PostgresPool
     let workflow: WorkflowStore
+    let limits: LimitStore
 
     /// Stores the appeal and registers it; returns both.
     public func submit(
@@ -16,6 +17,7 @@ public struct AppealStore: Sendable {
         let errors = AppealRules.errors(subject: subject, body: body, address: address, topic: topic)
         guard errors.isEmpty, let topic = AppealTopic(rawValue: topic) else { throw AppError(.validation, fieldErrors: errors) }
         return try await database.transaction { session in
+            try await limits.charge(.appeal, to: .person(author, address: ip), communityID: community.id, on: session)
             let row = try await session.query(
                 """
                 INSERT INTO appeals (community_id, author_id, topic, subject, body, address)

@@ -47,8 +47,8 @@ extension BudgetStore {
                 INSERT INTO budget_project_updates (project_id, author_id, implementation_status, progress, spent, text)
                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
                 """, projectID, viewer.person.id, status.rawValue, progress, spent, text)[0].decode("id")
-            try await media.save(photos, ownerType: Self.updatePhotos, ownerID: updateID, communityID: community.id, uploadedBy: viewer.person.id,
-                                 on: session)
+            try await media.save(photos, ownerType: Self.updatePhotos, ownerID: updateID, communityID: community.id,
+                                 by: .person(viewer, address: ip), on: session)
             try await recordEvent(projectID, actorID: viewer.person.id, action: "implementation_\(status.rawValue)", comment: text, on: session)
             try await outbox.broadcast(
                 "budget_project_news", values: ["title": project.title, "url": "/\(community.slug)/budget/projects/\(projectID)"],

@@ -93,7 +93,7 @@ extension BudgetStore {
                 draft.location?.latitude, draft.location?.longitude, draft.estimatedCost
             )[0].decode("id", as: Int.self)
             try await writeLines(draft.lines, projectID: id, on: session)
-            try await media.save(photos, ownerType: Self.sourceType, ownerID: id, communityID: community.id, uploadedBy: author.person.id, on: session)
+            try await media.save(photos, ownerType: Self.sourceType, ownerID: id, communityID: community.id, by: .person(author, address: ip), on: session)
             try await recordEvent(id, actorID: author.person.id, action: "submit", comment: "", on: session)
             try await AuditLog.record(AuditEntry(actorID: author.person.id, communityID: community.id, action: "budget.project_submit",
                                                  objectType: "budget_project", objectID: String(id), summary: draft.title, ip: ip), on: session)
@@ -129,8 +129,8 @@ extension BudgetStore {
             }
             try await session.query("DELETE FROM budget_cost_lines WHERE project_id = $1", projectID)
             try await writeLines(draft.lines, projectID: projectID, on: session)
-            try await media.save(photos, ownerType: Self.sourceType, ownerID: projectID, communityID: community.id, uploadedBy: author.person.id,
-                                 on: session)
+            try await media.save(photos, ownerType: Self.sourceType, ownerID: projectID, communityID: community.id,
+                                 by: .person(author, address: ip), on: session)
             try await recordEvent(projectID, actorID: author.person.id, action: "edit", comment: "", on: session)
             try await AuditLog.record(AuditEntry(actorID: author.person.id, communityID: community.id, action: "budget.project_edit",
                                                  objectType: "budget_project", objectID: String(projectID), summary: draft.title, ip: ip),

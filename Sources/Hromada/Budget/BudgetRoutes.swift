@@ -43,7 +43,7 @@ struct BudgetRoutes {
                 let id = try await services.budget.submit(draft, photos: photos, to: cycle.id, by: viewer, community: community,
                                                           verifications: services.verifications, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/budget/projects/\(id)", flash: "budget.submitted")
-            } catch let error as AppError where [.validation, .forbidden, .conflict].contains(error.kind) {
+            } catch let error as AppError where [.validation, .forbidden, .conflict, .rateLimited].contains(error.kind) {
                 return try await projectForm(request, context, community: community, cycle: cycle, project: nil, form: form, error: error)
             }
         }
@@ -74,7 +74,7 @@ struct BudgetRoutes {
                 let (draft, photos) = try Self.draft(upload)
                 try await services.budget.update(project.id, with: draft, photos: photos, by: viewer, community: community, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/budget/projects/\(project.id)", flash: "budget.saved")
-            } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
+            } catch let error as AppError where [.validation, .conflict, .rateLimited].contains(error.kind) {
                 let cycle = try await services.budget.cycle(project.cycleID, communityID: community.id)
                 return try await projectForm(request, context, community: community, cycle: cycle, project: project, form: form, error: error)
             }
@@ -117,7 +117,7 @@ struct BudgetRoutes {
                     spent: Money.hundredths(form["spent"]), text: form.raw("text"), photos: photos, by: viewer, community: community,
                     ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/budget/projects/\(project.id)#implementation", flash: "budget.news_posted")
-            } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
+            } catch let error as AppError where [.validation, .conflict, .rateLimited].contains(error.kind) {
                 return try await projectPage(request, context, community: community, project: project, form: form, error: error)
             }
         }

@@ -91,7 +91,7 @@ struct ConsultationAPIRoutes {
             do {
                 let answers = try SurveyAnswers.read(FormData(values: fields), questions: questions).get()
                 try await services.consultations.submit(answers, to: consultation.id, by: viewer, community: community,
-                                                        verifications: services.verifications)
+                                                        verifications: services.verifications, ip: context.clientIP)
             } catch let refusal as ParticipationRefusal {
                 throw refusal.appError
             }

@@ -33,6 +33,7 @@ extension ConsultationStore {
         let body = body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (2...5000).contains(body.count) else { throw AppError(.validation, fieldErrors: ["body": "consultation.error.comment"]) }
         try await database.transaction { session in
+            try await limits.charge(.consultationComment, to: .person(viewer, address: ip), communityID: community.id, on: session)
             if let sectionID {
                 // Only sections of the version now in force can be commented on.
                 let current = try await session.query(
@@ -58,13 +59,17 @@ extension ConsultationStore {
         }
     }
 
-    public func support(_ commentID: Int, consultationID: Int, by viewer: Viewer) async throws {
+    /// Support for a published comment of someone else, once per person.
+    public func support(_ commentID: Int, consultationID: Int, by viewer: Viewer, communityID: Int, ip: String?) async throws {
         let rows = try await database.query(
             "SELECT author_id FROM consultation_comments WHERE id = $1 AND consultation_id = $2 AND status = 'published'", commentID, consultationID)
         guard let author: Int = try rows.first?.decode("author_id") else { throw AppError.notFound }
         guard author != viewer.person.id else { throw AppError(.conflict, detailKey: "consultation.error.own_comment") }
-        try await database.query(
-            "INSERT INTO consultation_comment_supports (comment_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", commentID, viewer.person.id)
+        try await database.transaction { session in
+            try await limits.charge(.support, to: .person(viewer, address: ip), communityID: communityID, on: session)
+            try await session.query(
+                "INSERT INTO consultation_comment_supports (comment_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", commentID, viewer.person.id)
+        }
     }
 
     /// Publishes a pending comment, or removes one with a reason shown in its place.
@@ -88,13 +93,14 @@ extension ConsultationStore {
     /// Records one person's survey answers, once: the participant row's key refuses a second
     /// submission however many arrive at once. The answers carry only an age band and residence.
     public func submit(_ answers: [Int: SurveyAnswer], to id: Int, by viewer: Viewer, community: Community,
-                       verifications: VerificationStore) async throws {
+                       verifications: VerificationStore, ip: String?) async throws {
         let consultation = try await find(id, communityID: community.id)
         guard consultation.format.hasSurvey else { throw AppError(.conflict, detailKey: "consultation.error.no_survey") }
         if let refusal = try await refusal(consultation, viewer: viewer, verifications: verifications) { throw refusal.appError }
         let identity = try await verifications.identity(of: viewer.person.id, in: community.id)
         do {
             try await database.transaction { session in
+                try await limits.charge(.surveyAnswer, to: .person(viewer, address: ip), communityID: community.id, on: session)
                 try await session.query("INSERT INTO consultation_participants (consultation_id, person_id) VALUES ($1, $2)", id, viewer.person.id)
                 let submission: Int = try await session.query(
                     "INSERT INTO consultation_submissions (consultation_id, age_band, is_resident) VALUES ($1, $2, $3) RETURNING id",

@@ -62,7 +62,7 @@ struct ConsultationRoutes {
                     community: community, verifications: services.verifications, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/consultations/\(consultation.id)#discussion",
                                          flash: consultation.moderation == .pre ? "consultation.comment_pending" : "consultation.commented")
-            } catch let error as AppError where [.validation, .forbidden, .conflict].contains(error.kind) {
+            } catch let error as AppError where [.validation, .forbidden, .conflict, .rateLimited].contains(error.kind) {
                 return try await consultationPage(request, context, community: community, consultation: consultation, error: error)
             }
         }
@@ -72,9 +72,10 @@ struct ConsultationRoutes {
             let community = try await services.community(context)
             let consultation = try await services.consultations.find(try Self.id(context), communityID: community.id)
             do {
-                try await services.consultations.support(try Self.id(context, "comment"), consultationID: consultation.id, by: viewer)
+                try await services.consultations.support(try Self.id(context, "comment"), consultationID: consultation.id, by: viewer,
+                                                         communityID: community.id, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/consultations/\(consultation.id)#discussion", flash: "consultation.supported")
-            } catch let error as AppError where error.kind == .conflict {
+            } catch let error as AppError where [.conflict, .rateLimited].contains(error.kind) {
                 return try await consultationPage(request, context, community: community, consultation: consultation, error: error)
             }
         }
@@ -105,11 +106,11 @@ struct ConsultationRoutes {
                 let questions = try await services.consultations.questions(of: consultation.id)
                 let answers = try SurveyAnswers.read(form, questions: questions).get()
                 try await services.consultations.submit(answers, to: consultation.id, by: viewer, community: community,
-                                                        verifications: services.verifications)
+                                                        verifications: services.verifications, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/consultations/\(consultation.id)#survey", flash: "consultation.submitted")
             } catch let refusal as ParticipationRefusal {
                 return try await consultationPage(request, context, community: community, consultation: consultation, form: form, error: refusal.appError)
-            } catch let error as AppError where [.validation, .forbidden, .conflict].contains(error.kind) {
+            } catch let error as AppError where [.validation, .forbidden, .conflict, .rateLimited].contains(error.kind) {
                 return try await consultationPage(request, context, community: community, consultation: consultation, form: form, error: error)
             }
         }

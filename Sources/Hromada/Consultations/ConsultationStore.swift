@@ -107,6 +107,7 @@ public struct ConsultationStore: Sendable {
     let database: PostgresPool
     let workflow: WorkflowStore
     let outbox: Outbox
+    let limits: LimitStore
 
     public static let sourceType = "consultation"
 

@@ -52,7 +52,7 @@ extension DemoData {
                 var fields = ["q\(questions[0].id)": String(index % 3), "q\(questions[1].id)_\(index % 4)": "on", "q\(questions[2].id)": String(1 + index % 5)]
                 if index % 4 == 0 { fields["q\(questions[3].id)"] = "Додати освітлення на велодоріжках." }
                 try await services.consultations.submit(try SurveyAnswers.read(FormData(values: fields), questions: questions).get(), to: id,
-                                                        by: resident(index), community: community, verifications: services.verifications)
+                                                        by: resident(index), community: community, verifications: services.verifications, ip: nil)
             }
             try await services.consultations.comment(on: id, sectionID: firstSection, parentID: nil,
                                                      body: "Пропоную додати окремий розділ про освітлення велодоріжок.", by: citizen,
@@ -76,7 +76,7 @@ extension DemoData {
         try await takePart(current, people: 20..<32)
         let comments = try await services.consultations.comments(of: current, viewer: nil, moderates: true)
         if let first = comments.first {
-            try await services.consultations.support(first.id, consultationID: current, by: resident(21))
+            try await services.consultations.support(first.id, consultationID: current, by: resident(21), communityID: community.id, ip: nil)
         }
     }
 }

@@ -62,9 +62,9 @@ extension DemoData {
         for index in [0, 1, 2, 3, 4, 5, 6, 9] { try await services.reports.accept(filed[index], by: moderator, community: community, ip: nil) }
         try await services.reports.reject(filed[7], reason: "Земельна ділянка приватна; звернення передано до інспекції ДАБК як звичайне звернення.",
                                          by: moderator, community: community, ip: nil)
-        try await services.reports.support(filed[0], by: resident(20), communityID: community.id)
-        try await services.reports.support(filed[0], by: resident(21), communityID: community.id)
-        try await services.reports.support(filed[2], by: resident(22), communityID: community.id)
+        try await services.reports.support(filed[0], by: resident(20), communityID: community.id, ip: nil)
+        try await services.reports.support(filed[0], by: resident(21), communityID: community.id, ip: nil)
+        try await services.reports.support(filed[2], by: resident(22), communityID: community.id, ip: nil)
         // The lighting department answers: one resolved, one in progress.
         for (index, answer) in [(0, "Замінено лампу та пускорегулювальний апарат, освітлення працює."), (1, "")] {
             guard let document = try await services.workflow.find(sourceType: ReportStore.sourceType, sourceID: String(filed[index]),

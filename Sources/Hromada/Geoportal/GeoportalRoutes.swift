@@ -102,7 +102,7 @@ struct GeoportalRoutes {
                 let id = try await services.geoportal.feedback(on: object, in: register, draft: draft, photos: photos, by: viewer, community: community,
                                                                ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/reports/\(id)", flash: "gis.feedback_sent")
-            } catch let error as AppError where error.kind == .validation {
+            } catch let error as AppError where [.validation, .rateLimited].contains(error.kind) {
                 return try await objectPage(request, context, community: community, register: register, object: object, form: upload.fields, error: error)
             }
         }

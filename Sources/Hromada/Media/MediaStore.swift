@@ -15,6 +15,8 @@ public struct StoredImage: Sendable, Equatable {
 /// stored; each belongs to one object of one module.
 public struct MediaStore: Sendable {
     let database: PostgresPool
+    /// Stored bytes count against the uploader's daily quota (``LimitedAction/uploadBytes``).
+    let limits: LimitStore
 
     public static let maximumBytes = 10 * 1024 * 1024
 
@@ -48,15 +50,17 @@ public struct MediaStore: Sendable {
         }
     }
 
-    /// Stores cleaned images for an object, in the caller's transaction.
+    /// Stores cleaned images for an object, in the caller's transaction, after charging their
+    /// bytes to the uploader's quota in the community (a rate-limited error when it is used up).
     public func save(_ images: [CleanedImage], ownerType: String, ownerID: Int, communityID: Int,
-                     uploadedBy: Int?, on session: PostgresSession) async throws {
+                     by uploader: Participant, on session: PostgresSession) async throws {
+        try await limits.charge(.uploadBytes, amount: images.reduce(0) { $0 + $1.bytes.count }, to: uploader, communityID: communityID, on: session)
         for image in images {
             try await session.query(
                 """
                 INSERT INTO media (community_id, owner_type, owner_id, content_type, bytes, uploaded_by)
                 VALUES ($1, $2, $3, $4, $5, $6)
-                """, communityID, ownerType, ownerID, image.format.contentType, Data(image.bytes), uploadedBy)
+                """, communityID, ownerType, ownerID, image.format.contentType, Data(image.bytes), uploader.personID)
         }
     }
 

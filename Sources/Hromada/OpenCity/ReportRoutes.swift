@@ -44,7 +44,7 @@ struct ReportRoutes {
                 }
                 let id = try await services.reports.file(draft, photos: photos, by: .person(viewer), community: community, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/reports/\(id)", flash: "report.filed")
-            } catch let error as AppError where error.kind == .validation {
+            } catch let error as AppError where [.validation, .rateLimited].contains(error.kind) {
                 return try await newReportPage(request, context, community: community, form: form, error: error)
             }
         }
@@ -60,9 +60,9 @@ struct ReportRoutes {
             let community = try await services.community(context)
             let report = try await services.reports.find(try Self.id(context), communityID: community.id)
             do {
-                try await services.reports.support(report.id, by: viewer, communityID: community.id)
+                try await services.reports.support(report.id, by: viewer, communityID: community.id, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/reports/\(report.id)", flash: "report.supported")
-            } catch let error as AppError where error.kind == .conflict {
+            } catch let error as AppError where [.conflict, .rateLimited].contains(error.kind) {
                 return try await reportPage(request, context, community: community, report: report, error: error)
             }
         }
@@ -75,7 +75,7 @@ struct ReportRoutes {
             do {
                 try await services.reports.comment(on: report.id, text: form.raw("text"), by: viewer, communityID: community.id, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/reports/\(report.id)#timeline", flash: "report.commented")
-            } catch let error as AppError where error.kind == .validation {
+            } catch let error as AppError where [.validation, .rateLimited].contains(error.kind) {
                 return try await reportPage(request, context, community: community, report: report, error: error)
             }
         }

@@ -10,6 +10,7 @@ public struct ReportStore: Sendable {
     let workflow: WorkflowStore
     let outbox: Outbox
     let media: MediaStore
+    let limits: LimitStore
 
     /// The module's name in routing rules and the documents' `source_type`.
     public static let sourceType = "problem_report"
@@ -70,7 +71,9 @@ public struct ReportStore: Sendable {
         case application(id: Int, name: String?, email: String?)
     }
 
-    /// Files a report after checking it; the photos are already cleaned. `then` runs in the same
+    /// Files a report after checking it; the photos are already cleaned. It counts against the
+    /// community's limits: a resident's report as a ``LimitedAction/report``, an application's as
+    /// an ``LimitedAction/open311Request``, and the photos' bytes. `then` runs in the same
     /// transaction with the new id (the geoportal links and registers its feedback there), so the
     /// report and what follows from it are stored together or not at all. Returns the new id.
     public func file(_ draft: ReportDraft, photos: [CleanedImage] = [], by reporter: Reporter, community: Community, ip: String?,
@@ -84,7 +87,9 @@ public struct ReportStore: Sendable {
         case .person(let viewer): authorID = viewer.person.id
         case .application(let id, let reporterName, let reporterEmail): (applicationID, name, email) = (id, reporterName, reporterEmail)
         }
+        let participant = Participant(personID: authorID, applicationID: applicationID, address: ip)
         return try await database.transaction { session in
+            try await limits.charge(applicationID == nil ? .report : .open311Request, to: participant, communityID: community.id, on: session)
             let id: Int = try await session.query(
                 """
                 INSERT INTO reports (community_id, category_id, author_id, application_id, reporter_name, reporter_email, location, address,
@@ -94,7 +99,7 @@ public struct ReportStore: Sendable {
                 draft.address.trimmingCharacters(in: .whitespacesAndNewlines), draft.description,
                 try PostgresJSON(encoding: draft.attributes, encoder: JSONEncoder())
             )[0].decode("id")
-            try await media.save(photos, ownerType: Self.sourceType, ownerID: id, communityID: community.id, uploadedBy: authorID, on: session)
+            try await media.save(photos, ownerType: Self.sourceType, ownerID: id, communityID: community.id, by: participant, on: session)
             try await Self.recordEvent(id, actorID: authorID, kind: "status", from: nil, to: .new, text: "", on: session)
             try await AuditLog.record(AuditEntry(actorID: authorID, communityID: community.id, action: "report.file", objectType: "report",
                                                  objectID: String(id), summary: applicationID.map { "open311 application \($0)" } ?? "", ip: ip),
@@ -105,12 +110,15 @@ public struct ReportStore: Sendable {
     }
 
     /// "Me too" from a signed-in resident; the reporter's own report is not supported twice.
-    public func support(_ id: Int, by viewer: Viewer, communityID: Int) async throws {
+    public func support(_ id: Int, by viewer: Viewer, communityID: Int, ip: String?) async throws {
         let report = try await find(id, communityID: communityID)
         guard report.status.isOpen else { throw AppError(.conflict, detailKey: "report.error.closed") }
         guard report.authorID != viewer.person.id else { throw AppError(.conflict, detailKey: "report.error.own_report") }
-        try await database.query(
-            "INSERT INTO report_supporters (report_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, viewer.person.id)
+        try await database.transaction { session in
+            try await limits.charge(.support, to: .person(viewer, address: ip), communityID: communityID, on: session)
+            try await session.query(
+                "INSERT INTO report_supporters (report_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", id, viewer.person.id)
+        }
     }
 
     public func isSupporting(_ id: Int, personID: Int) async throws -> Bool {
@@ -123,6 +131,7 @@ public struct ReportStore: Sendable {
         guard (1...2000).contains(text.count) else { throw AppError(.validation, fieldErrors: ["text": "report.error.comment"]) }
         _ = try await find(id, communityID: communityID)
         try await database.transaction { session in
+            try await limits.charge(.reportComment, to: .person(viewer, address: ip), communityID: communityID, on: session)
             try await Self.recordEvent(id, actorID: viewer.person.id, kind: "comment", from: nil, to: nil, text: text, on: session)
             try await AuditLog.record(AuditEntry(actorID: viewer.person.id, communityID: communityID, action: "report.comment",
                                                  objectType: "report", objectID: String(id), ip: ip), on: session)

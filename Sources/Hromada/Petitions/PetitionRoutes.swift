@@ -57,7 +57,7 @@ struct PetitionRoutes {
                     title: form["title"], body: form.raw("body"), category: form["category"], by: viewer, in: community,
                     verifications: services.verifications, ip: context.clientIP)
                 return services.redirect(to: "/\(community.slug)/petitions/\(petition.id)", flash: "petition.submitted")
-            } catch let error as AppError where error.kind == .validation || error.kind == .forbidden {
+            } catch let error as AppError where [.validation, .forbidden, .rateLimited].contains(error.kind) {
                 return try await newPetitionPage(request, context, community: community, form: form, error: error)
             }
         }

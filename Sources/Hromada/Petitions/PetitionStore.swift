@@ -16,6 +16,8 @@ public struct PetitionStore: Sendable {
     let outbox: Outbox
     /// Addresses whose signings are not counted for the per-IP limit (a service centre's NAT, a benchmark).
     let rateLimitExemptIPs: Set<String>
+    /// New petitions count against the community's limits (signing has its own check, in its statement).
+    let limits: LimitStore
     let logger: Logger
     /// Signing requests that arrive together share one statement and one commit. The same person
     /// signing the same petition twice at once: one goes to the database, the other is told
@@ -23,12 +25,13 @@ public struct PetitionStore: Sendable {
     let signings: RequestCoalescer<SigningRequest, SigningOutcome>
 
     init(database: PostgresPool, replica: PostgresPool, workflow: WorkflowStore, outbox: Outbox, rateLimitExemptIPs: Set<String>,
-         logger: Logger) {
+         limits: LimitStore, logger: Logger) {
         self.database = database
         self.replica = replica
         self.workflow = workflow
         self.outbox = outbox
         self.rateLimitExemptIPs = rateLimitExemptIPs
+        self.limits = limits
         self.logger = logger
         // Groups touch several rows at once; in the rare deadlock between two, the transaction
         // helper runs the group again. Two groups in flight make bigger groups than four, as for
@@ -101,6 +104,7 @@ public struct PetitionStore: Sendable {
         guard errors.isEmpty else { throw AppError(.validation, fieldErrors: errors) }
         let settings = community.settings.petitions
         return try await database.transaction { session in
+            try await limits.charge(.petition, to: .person(author, address: ip), communityID: community.id, on: session)
             let today = try await WorkflowStore.today(on: session)
             let dueOn = try await workflow.calendar(of: community.id, on: session)
                 .dueDate(registeredOn: today, rule: .workingDays(settings.moderationWorkingDays))

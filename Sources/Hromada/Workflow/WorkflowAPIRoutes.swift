@@ -124,9 +124,6 @@ struct WorkflowAPIRoutes {
             let viewer = try context.requireViewer()
             let community = try await services.community(context)
             let body = try await JSONResponse.decode(AppealJSON.self, from: request)
-            guard try await services.rateLimiter.allow(AppealRoutes.dailyLimit, key: "\(viewer.person.id):\(community.id)") else {
-                throw AppError(.rateLimited, detailKey: "error.rate-limited.detail")
-            }
             let (_, document) = try await services.appeals.submit(
                 topic: body.topic, subject: body.subject, body: body.text, address: body.address ?? "", by: viewer, in: community,
                 ip: context.clientIP)

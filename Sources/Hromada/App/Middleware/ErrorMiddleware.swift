@@ -74,7 +74,7 @@ struct ErrorResponder {
     func response(for error: AppError, request: Request, context: AppRequestContext) -> Response {
         let language = context.language
         let title = catalogue.text(error.kind.titleKey, language)
-        let detail = error.detailKey.map { catalogue.text($0, language) }
+        let detail = error.detail(catalogue, language)
         var response: Response
         if Self.wantsJSON(request) {
             var problem: [String: Any] = ["type": "/problems/\(error.kind.rawValue)", "title": title, "status": Int(error.kind.status.code)]
@@ -100,6 +100,9 @@ struct ErrorResponder {
         }
         if error.kind == .unavailable {
             response.headers[.retryAfter] = "5"
+        }
+        if let seconds = error.retryAfterSeconds {
+            response.headers[.retryAfter] = String(seconds)
         }
         return response
     }

@@ -117,6 +117,12 @@ extension AppServices {
         Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: configuration.usesHTTPS, httpOnly: true, sameSite: .lax)
     }
 
+    /// The ``KnownDevices`` cookie set on a successful sign-in: this browser or client is the
+    /// account's own from now on.
+    func knownDeviceCookie(for person: Person) -> Cookie {
+        cookie(KnownDevices.cookieName, value: knownDevices.token(for: person.email), maxAge: KnownDevices.lifetimeSeconds)
+    }
+
     /// A 303 redirect that shows a one-time message (a catalogue key) on the next page.
     func redirect(to location: String, flash: String? = nil) -> Response {
         var response = Response.redirect(to: location, type: .normal)
