@@ -30,11 +30,13 @@ public actor TestDatabase {
     private let admin = PostgresPool(configuration: TestDatabase.adminConfiguration, size: 2, waitTimeout: .seconds(300))
 
     /// A pool over the suite's database, made from the migrated template on first use. Tests of a
-    /// suite run in parallel and share it.
+    /// suite run in parallel and share it. Its callers wait up to a minute for a connection (a
+    /// server waits 10 s): every suite runs at once on a 2-core CI machine, and a test checks what
+    /// happens, not how fast; the pool's own timeout has a test of its own.
     public func pool(for suite: String, size: Int = 8) async throws -> PostgresPool {
         if let pending = pools[suite] { return try await pending.value }
         let pending = Task {
-            PostgresPool(configuration: try await create(suite, template: Self.templateName), size: size)
+            PostgresPool(configuration: try await create(suite, template: Self.templateName), size: size, waitTimeout: .seconds(60))
         }
         pools[suite] = pending
         return try await pending.value
