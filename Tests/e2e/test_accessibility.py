@@ -9,9 +9,9 @@ import pytest
 
 from browser import Browser, account, community_path, resident
 
-ANONYMOUS, CITIZEN, RESIDENT, HEAD, MODERATOR, DESK = "anonymous", "citizen", "resident", "head", "moderator", "desk"
+ANONYMOUS, CITIZEN, RESIDENT, HEAD, MODERATOR, DESK, ADMIN = "anonymous", "citizen", "resident", "head", "moderator", "desk", "admin"
 EMAILS = {CITIZEN: account("citizen"), RESIDENT: resident(531), HEAD: account("head"), MODERATOR: account("moderator"),
-          DESK: account("desk")}
+          DESK: account("desk"), ADMIN: account("admin")}
 
 # (name, who, path, the link to follow from that page to reach the page checked, if any)
 PAGES = [
@@ -41,6 +41,7 @@ PAGES = [
     ("office queue", HEAD, community_path("/office"), None),
     ("office document", HEAD, community_path("/office"), "main table tbody a"),
     ("verification desk", DESK, community_path("/office/verifications"), None),
+    ("community limits", ADMIN, community_path("/admin/limits"), None),
     ("verification history", DESK, community_path("/office/verifications?email=citizen@khmelnytskyi.demo"), None),
     ("in-person voting desk", DESK, community_path("/office/budget"), None),
     ("moderation", MODERATOR, community_path("/moderation"), None),
