@@ -17,6 +17,7 @@ struct BenchExport: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL, statementTimeoutMilliseconds: 0), size: 2)
+        let exportConnections = ProcessInfo.processInfo.environment["HROMADA_EXPORT_CONNECTIONS"] ?? "4 (the default)"
         let work = try LoadOptions.workDirectory("export")
         let petition = try await seed(pool)
         await pool.shutdown()
@@ -49,7 +50,8 @@ struct BenchExport: AsyncParsableCommand {
         let peak = await sampling.value
         let after = memory.residentMegabytes()
 
-        print("\nExports: \(exports) at once (\(exports - exports / 2) × signatures.csv with \(signatures) rows, \(exports / 2) × reports.csv?from=2000-01-01 with \(reports) rows)")
+        print("\nExport connections of the server: \(exportConnections)")
+        print("Exports: \(exports) at once (\(exports - exports / 2) × signatures.csv with \(signatures) rows, \(exports / 2) × reports.csv?from=2000-01-01 with \(reports) rows)")
         print(String(format: "rows exported           %d in %.1f s: %.0f rows/s over all exports (%d failed)", rows, elapsed, Double(rows) / elapsed, failures))
         print(String(format: "server RSS              before %.0f MB, peak %.0f MB during, %.0f MB after: growth %.0f MB (target < 64)", baseline, peak, after,
                      peak - baseline))
@@ -154,6 +156,7 @@ struct Download {
     /// Waits for the download; its exit status and the file's line count.
     func finish() throws -> (status: Int32, lines: Int) {
         process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return (process.terminationStatus, 0) }
         let lines = Int(try HTTPLoad.run("wc", ["-l", file.path]).split(separator: " ").first ?? "") ?? 0
         try? FileManager.default.removeItem(at: file)
         return (process.terminationStatus, lines)

@@ -48,9 +48,10 @@ public struct AppServices: Sendable {
         self.replica = replica ?? database
         var exportConfiguration = self.replica.configuration
         exportConfiguration.applicationName = "hromada-export"
-        // A download waits its turn longer than a page would: it is queued, not refused.
+        // A queued download waits for the ones before it to finish, however long they take; the
+        // queue itself is bounded (see OpenDataExport), so waiting holds little.
         self.exports = PostgresPool(
-            configuration: exportConfiguration, size: configuration.exportConnections, waitTimeout: .seconds(60), logger: logger)
+            configuration: exportConfiguration, size: configuration.exportConnections, waitTimeout: .seconds(900), logger: logger)
         self.logger = logger
         self.catalogue = try TranslationCatalogue.load(from: AppResources.catalogueURL)
         self.renderer = try await PageRenderer(catalogue: catalogue)
