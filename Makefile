@@ -11,7 +11,7 @@ PSQL := HROMADA_PG_PORT=$(PG_PORT) scripts/postgres.sh psql
 
 export HROMADA_PG_PORT := $(PG_PORT)
 
-.PHONY: soak demo-cluster test-cluster run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map bench-gis test-crash test-api-fuzz test-e2e test-security stop-db clean
+.PHONY: soak demo-cluster test-cluster run test deps db build build-tests template openapi bench-db bench-sign bench-vote bench-map bench-gis bench-export test-crash test-api-fuzz test-e2e test-security stop-db clean
 
 # The secret that keys CSRF tokens and document hashes must outlive restarts: kept in .run/.
 SECRET_FILE := .run/secret-key
@@ -78,7 +78,7 @@ endef
 scratch_url = postgres://postgres@127.0.0.1:$(PG_PORT)/$(1)
 # The key of the load and crash tests' servers and of the demo they load.
 LOAD_SECRET := load-test-secret-load-test-secret-0123456789
-bench-sign bench-vote bench-map bench-gis test-crash soak: export HROMADA_SECRET_KEY := $(LOAD_SECRET)
+bench-sign bench-vote bench-map bench-gis bench-export test-crash soak: export HROMADA_SECRET_KEY := $(LOAD_SECRET)
 PGBENCH := /usr/lib/postgresql/15/bin/pgbench
 
 bench-sign: deps db
@@ -100,6 +100,12 @@ bench-gis: deps db
 	$(call scratch_setup,bench-gis,hromada_bench_gis)
 	.build/release/bench-gis --database-url "$(call scratch_url,hromada_bench_gis)" --connections 8 \
 		--psql /usr/lib/postgresql/15/bin/psql
+
+# Eight full open-data exports at once over 1,000,000 signatures and 100,000 reports: the server's
+# memory, the rows/s, and count.json p99 beside the same figure without the exports.
+bench-export: deps db
+	$(call scratch_setup,bench-export,hromada_bench_export)
+	.build/release/bench-export --database-url "$(call scratch_url,hromada_bench_export)" --connections 8 --seconds 10
 
 # A scratch database $(1) with the demo, bench signers and voters, and their (token, target) pairs in .run/$(1)/.
 define load_setup

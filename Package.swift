@@ -104,6 +104,14 @@ let package = Package(
             ],
             path: "Sources/BenchVote"
         ),
+        .executableTarget(
+            name: "bench-export",
+            dependencies: [
+                "BenchSupport", "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/BenchExport"
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "TestSupport"]

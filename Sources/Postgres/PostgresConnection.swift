@@ -179,6 +179,9 @@ public final class PostgresConnection: @unchecked Sendable {
         return String(cString: quoted)
     }
 
+    /// libpq's view of the connection's transaction: idle, in a block, in a failed block.
+    var transactionStatus: PGTransactionStatusType { PQtransactionStatus(handle) }
+
     // MARK: - Notifications
 
     /// Waits up to `timeoutMilliseconds` for notifications on channels this connection listens to.

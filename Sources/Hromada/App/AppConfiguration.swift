@@ -19,6 +19,9 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// `HROMADA_DB_POOL_SIZE`: database connections of this process.
     public var databasePoolSize: Int
+    /// `HROMADA_EXPORT_CONNECTIONS`: database connections that open-data downloads share (a pool of
+    /// their own over the read replica); further downloads wait for one of them.
+    public var exportConnections = 4
     /// `HROMADA_PUBLIC_DIR`: the folder of static files.
     public var publicDirectory: String
     /// `HROMADA_SQL_DIR`: the folder of migrations.
@@ -105,6 +108,10 @@ public struct AppConfiguration: Sendable {
         if let size = environment["HROMADA_DB_POOL_SIZE"] {
             guard let value = Int(size), value > 0 else { throw ConfigurationError.invalid("HROMADA_DB_POOL_SIZE", size) }
             configuration.databasePoolSize = value
+        }
+        if let size = environment["HROMADA_EXPORT_CONNECTIONS"] {
+            guard let value = Int(size), value > 0 else { throw ConfigurationError.invalid("HROMADA_EXPORT_CONNECTIONS", size) }
+            configuration.exportConnections = value
         }
         if let directory = environment["HROMADA_PUBLIC_DIR"] { configuration.publicDirectory = directory }
         if let directory = environment["HROMADA_SQL_DIR"] { configuration.sqlDirectory = directory }

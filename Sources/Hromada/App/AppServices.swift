@@ -12,6 +12,9 @@ public struct AppServices: Sendable {
     /// (a moment behind the primary), otherwise the primary itself. Nothing that a person's next
     /// step depends on reads here.
     public let replica: PostgresPool
+    /// The few connections open-data downloads stream from (``OpenDataExport``), over the same
+    /// server as `replica`, so a crowd of downloads never takes the connections of signing and voting.
+    public let exports: PostgresPool
     public let catalogue: TranslationCatalogue
     public let renderer: PageRenderer
     public let metrics: PrometheusCollectorRegistry
@@ -47,6 +50,12 @@ public struct AppServices: Sendable {
         self.configuration = configuration
         self.database = database
         self.replica = replica ?? database
+        var exportConfiguration = self.replica.configuration
+        exportConfiguration.applicationName = "hromada-export"
+        // A queued download waits for the ones before it to finish, however long they take; the
+        // queue itself is bounded (see OpenDataExport), so waiting holds little.
+        self.exports = PostgresPool(
+            configuration: exportConfiguration, size: configuration.exportConnections, waitTimeout: .seconds(900), logger: logger)
         self.logger = logger
         self.catalogue = try TranslationCatalogue.load(from: AppResources.catalogueURL)
         self.renderer = try await PageRenderer(catalogue: catalogue)

@@ -112,11 +112,12 @@ struct BudgetAPIRoutes {
         }
 
         let data = router.group("/{community}/open-data/budget/{cycle}")
-        data.get("/projects.json") { _, context in
+        let openData = OpenDataExport(services: services)
+        data.get("/projects.json") { request, context in
             let (community, cycle) = try await openCycle(context)
-            return try JSONResponse.make(try await projects(cycle, community))
+            return try openData.inMemory(request, json: try await projects(cycle, community))
         }
-        data.get("/projects.csv") { _, context in
+        data.get("/projects.csv") { request, context in
             let (community, cycle) = try await openCycle(context)
             var csv = CSV(header: ["id", "category_id", "title", "author", "status", "cost_uah", "votes", "implementation_status", "progress", "url"])
             for project in try await projects(cycle, community) {
@@ -124,36 +125,41 @@ struct BudgetAPIRoutes {
                             "\(project.costUah)", project.votes.map(String.init) ?? "", project.implementationStatus ?? "",
                             project.progress.map(String.init) ?? "", project.url])
             }
-            return csv.response(filename: "\(community.slug)-budget-\(cycle.id)-projects.csv")
+            return openData.inMemory(request, csv: csv, filename: "\(community.slug)-budget-\(cycle.id)-projects.csv")
         }
-        data.get("/results.json") { _, context in
+        data.get("/results.json") { request, context in
             let (_, cycle) = try await openCycle(context)
-            return try JSONResponse.make(try await results(cycle))
+            return try openData.inMemory(request, json: try await results(cycle))
         }
-        data.get("/results.csv") { _, context in
+        data.get("/results.csv") { request, context in
             let (community, cycle) = try await openCycle(context)
             var csv = CSV(header: ["category_id", "rank", "project_id", "title", "votes", "cost_uah", "money_left_before_uah", "outcome"])
             for step in try await results(cycle) {
                 csv.append([String(step.categoryId), String(step.rank), String(step.projectId), step.title, String(step.votes),
                             "\(step.costUah)", "\(step.moneyLeftBeforeUah)", step.outcome])
             }
-            return csv.response(filename: "\(community.slug)-budget-\(cycle.id)-results.csv")
+            return openData.inMemory(request, csv: csv, filename: "\(community.slug)-budget-\(cycle.id)-results.csv")
         }
-        data.get("/ballots.json") { _, context in
+        // One ballot per voter: streamed. The object's keys in the API's sorted order; no digest before the results are published.
+        data.get("/ballots.json") { request, context in
             let (_, cycle) = try await openCycle(context)
-            struct Ballots: Encodable {
-                var digest: String?
-                var ballots: [PublishedBallot]
-            }
-            return try JSONResponse.make(Ballots(digest: cycle.ballotsDigest, ballots: try await services.budget.publishedBallots(of: cycle.id)))
+            let digest = try cycle.ballotsDigest.map { #","digest":"# + (try OpenDataExport.json($0)) } ?? ""
+            let format = OpenDataExport.Format(
+                contentType: "application/json; charset=utf-8", opening: #"{"ballots":["#, separator: ",", closing: "]" + digest + "}")
+            return try await openData.streamed(
+                request, format: format, version: BudgetStore.publishedBallotsVersion(of: cycle.id),
+                rows: BudgetStore.publishedBallotsExport(of: cycle.id)
+            ) { row in try OpenDataExport.json(try BudgetStore.publishedBallot(row)) }
         }
-        data.get("/ballots.csv") { _, context in
+        data.get("/ballots.csv") { request, context in
             let (community, cycle) = try await openCycle(context)
-            var csv = CSV(header: ["receipt_hash", "project_ids"])
-            for ballot in try await services.budget.publishedBallots(of: cycle.id) {
-                csv.append([ballot.receiptHash, ballot.projectIDs.map(String.init).joined(separator: " ")])
+            return try await openData.streamed(
+                request, format: .csv(header: ["receipt_hash", "project_ids"]), filename: "\(community.slug)-budget-\(cycle.id)-ballots.csv",
+                version: BudgetStore.publishedBallotsVersion(of: cycle.id), rows: BudgetStore.publishedBallotsExport(of: cycle.id)
+            ) { row in
+                let ballot = try BudgetStore.publishedBallot(row)
+                return OpenDataExport.csvLine([ballot.receiptHash, ballot.projectIDs.map(String.init).joined(separator: " ")])
             }
-            return csv.response(filename: "\(community.slug)-budget-\(cycle.id)-ballots.csv")
         }
     }
 

@@ -115,7 +115,22 @@ extension BudgetStore {
             SELECT receipt_hash, project_ids FROM budget_published_ballots WHERE cycle_id = $1
             ORDER BY receipt_hash LIMIT $2 OFFSET $3
             """, cycleID, limit, offset
-        ).map { PublishedBallot(receiptHash: try $0.decode("receipt_hash"), projectIDs: try $0.decode("project_ids")) }
+        ).map(Self.publishedBallot)
+    }
+
+    static func publishedBallot(_ row: PostgresRow) throws -> PublishedBallot {
+        PublishedBallot(receiptHash: try row.decode("receipt_hash"), projectIDs: try row.decode("project_ids"))
+    }
+
+    /// The cycle's published ballots by receipt hash, with the columns ``publishedBallot(_:)``
+    /// reads: an open-data export, read through a cursor.
+    static func publishedBallotsExport(of cycleID: Int) -> PostgresStatement {
+        PostgresStatement("SELECT receipt_hash, project_ids FROM budget_published_ballots WHERE cycle_id = $1 ORDER BY receipt_hash", cycleID)
+    }
+
+    /// A `version` of the cycle's published ballots: their digest, set once when the results are published.
+    static func publishedBallotsVersion(of cycleID: Int) -> PostgresStatement {
+        PostgresStatement("SELECT coalesce(ballots_digest, '') AS version FROM budget_cycles WHERE id = $1", cycleID)
     }
 
     /// The published ballot of a receipt code, if it was counted.
@@ -123,7 +138,7 @@ extension BudgetStore {
         try await database.query(
             "SELECT receipt_hash, project_ids FROM budget_published_ballots WHERE cycle_id = $1 AND receipt_hash = $2",
             cycleID, BallotReceipts.hash(ofCode: receiptCode)
-        ).first.map { PublishedBallot(receiptHash: try $0.decode("receipt_hash"), projectIDs: try $0.decode("project_ids")) }
+        ).first.map(Self.publishedBallot)
     }
 
     /// Counts the published ballots again and compares with the published digest and tally.

@@ -98,11 +98,12 @@ struct ConsultationAPIRoutes {
             return try JSONResponse.make(["status": "recorded"], status: .created)
         }
 
-        router.get("/{community}/open-data/consultations/{id}/results.json") { _, context in
+        let openData = OpenDataExport(services: services)
+        router.get("/{community}/open-data/consultations/{id}/results.json") { request, context in
             let (_, consultation) = try await closed(context)
-            return try JSONResponse.make(try await results(consultation))
+            return try openData.inMemory(request, json: try await results(consultation))
         }
-        router.get("/{community}/open-data/consultations/{id}/results.csv") { _, context in
+        router.get("/{community}/open-data/consultations/{id}/results.csv") { request, context in
             let (community, consultation) = try await closed(context)
             var csv = CSV(header: ["question_id", "question", "kind", "answer", "count"])
             for result in try await results(consultation) {
@@ -111,7 +112,7 @@ struct ConsultationAPIRoutes {
                 }
                 for text in result.texts { csv.append([String(result.questionId), result.question, result.kind, text, "1"]) }
             }
-            return csv.response(filename: "\(community.slug)-consultation-\(consultation.id)-results.csv")
+            return openData.inMemory(request, csv: csv, filename: "\(community.slug)-consultation-\(consultation.id)-results.csv")
         }
     }
 

@@ -41,27 +41,32 @@ struct GeoportalRoutes {
             return try await objectPage(request, context, community: community, register: register, object: object)
         }
 
-        // Export of a public register: every object, as GeoJSON (written by PostgreSQL) or CSV.
-        router.get("/{community}/open-data/registers/{file}") { _, context in
+        // Export of a public register: every object, as GeoJSON (written by PostgreSQL) or CSV, streamed.
+        let openData = OpenDataExport(services: services)
+        router.get("/{community}/open-data/registers/{file}") { request, context in
             let community = try await services.community(context)
             let file = try context.parameters.require("file")
             let isCSV = file.hasSuffix(".csv")
-            guard isCSV || file.hasSuffix(".geojson") else { throw AppError.notFound }
-            let register = try await services.geoportal.register(code: String(file.prefix(upTo: file.lastIndex(of: ".")!)), communityID: community.id)
+            guard isCSV || file.hasSuffix(".geojson"), let dot = file.lastIndex(of: ".") else { throw AppError.notFound }
+            let register = try await services.geoportal.register(code: String(file[..<dot]), communityID: community.id)
             guard register.isPublic else { throw AppError.notFound }
+            let version = GeoportalStore.openDataVersion(of: register)
             if !isCSV {
-                let (features, _) = try await services.geoportal.featurePage(in: register, boundingBox: nil, filters: [:], limit: 1_000_000, offset: 0)
-                return Response(status: .ok, headers: [.contentType: "application/geo+json",
-                                                       .contentDisposition: "attachment; filename=\"\(community.slug)-\(register.code).geojson\""],
-                                body: .init(byteBuffer: ByteBuffer(string: #"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}")))
+                return try await openData.streamed(
+                    request, format: .geoJSONFeatures, filename: "\(community.slug)-\(register.code).geojson", version: version,
+                    rows: GeoportalStore.featuresExport(of: register)
+                ) { row in try row.decode("feature") }
             }
-            let (objects, _) = try await services.geoportal.objects(in: register, boundingBox: nil, filters: [:], limit: 1_000_000, offset: 0)
-            var csv = CSV(header: ["id", "source_id", "version", "latitude", "longitude", "geometry"] + register.schema.map(\.name))
-            for object in objects {
-                csv.append([String(object.id), object.sourceID, String(object.version), String(object.anchor.latitude), String(object.anchor.longitude),
-                            object.geometry] + register.schema.map { object.attributes[$0.name]?.editable ?? "" })
+            let header = ["id", "source_id", "version", "latitude", "longitude", "geometry"] + register.schema.map(\.name)
+            return try await openData.streamed(
+                request, format: .csv(header: header), filename: "\(community.slug)-\(register.code).csv", version: version,
+                rows: GeoportalStore.objectsExport(of: register)
+            ) { row in
+                let object = try GeoportalStore.object(row)
+                return OpenDataExport.csvLine(
+                    [String(object.id), object.sourceID, String(object.version), String(object.anchor.latitude), String(object.anchor.longitude),
+                     object.geometry] + register.schema.map { object.attributes[$0.name]?.editable ?? "" })
             }
-            return csv.response(filename: "\(community.slug)-\(register.code).csv")
         }
 
         router.post("/{community}/map/{register}/{object}/edit") { request, context in

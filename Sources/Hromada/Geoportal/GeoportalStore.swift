@@ -254,6 +254,30 @@ public struct GeoportalStore: Sendable {
         return (objects, matched)
     }
 
+    /// Every object of the register in id order as GeoJSON Feature texts (`feature`), written by
+    /// PostgreSQL: the register's open-data export, read through a cursor.
+    static func featuresExport(of register: GISRegister) -> PostgresStatement {
+        PostgresStatement(
+            """
+            SELECT json_build_object('type', 'Feature', 'id', o.id, 'geometry', ST_AsGeoJSON(o.geometry, 6)::json,
+                                     'properties', o.attributes || jsonb_build_object('source_id', o.source_id, 'version', o.version))::text AS feature
+            FROM gis_objects o WHERE o.register_id = $1 ORDER BY o.id
+            """, register.id)
+    }
+
+    /// Every object of the register in id order, with the columns ``object(_:)`` reads.
+    static func objectsExport(of register: GISRegister) -> PostgresStatement {
+        PostgresStatement(Self.selectObject + " WHERE o.register_id = $1 ORDER BY o.id", register.id)
+    }
+
+    /// A `version` that changes whenever the register's exports would: an object added, removed
+    /// or edited (every edit sets `updated_at`), or the register's fields (the CSV's columns).
+    static func openDataVersion(of register: GISRegister) -> PostgresStatement {
+        PostgresStatement(
+            "SELECT concat_ws('.', count(*), max(id), max(updated_at), $2::text) AS version FROM gis_objects WHERE register_id = $1",
+            register.id, register.schema.map(\.name).joined(separator: ","))
+    }
+
     public func object(_ id: Int, in register: GISRegister) async throws -> GISObject {
         guard let row = try await database.query(Self.selectObject + " WHERE o.id = $1 AND o.register_id = $2", id, register.id).first else {
             throw AppError.notFound

@@ -123,6 +123,24 @@ extension ReportStore {
         return (reports, total)
     }
 
+    /// Every report the filter selects, newest first, with the columns ``report(_:)`` reads: an
+    /// open-data export, read through a cursor.
+    static func openDataExport(_ filter: ReportFilter, communityID: Int) -> PostgresStatement {
+        let (condition, parameters) = Self.condition(filter, communityID: communityID)
+        return PostgresStatement(Self.select + " WHERE \(condition) ORDER BY r.created_at DESC, r.id DESC", parameters: parameters)
+    }
+
+    /// A `version` that changes whenever an export of the community's reports over the filter's
+    /// period would: a report added, removed or updated (every change sets `updated_at`), or
+    /// supported, or the period itself (the default one moves with the days).
+    static func openDataVersion(_ filter: ReportFilter, communityID: Int) -> PostgresStatement {
+        PostgresStatement(
+            """
+            SELECT concat_ws('.', count(*), max(id), max(updated_at), (SELECT count(*) FROM report_supporters), $2::text, $3::text) AS version
+            FROM reports WHERE community_id = $1
+            """, communityID, filter.from.map { $0.formatted(.iso8601) } ?? "", filter.to.map { $0.formatted(.iso8601) } ?? "")
+    }
+
     /// The points of a map view, newest first, at most ``mapLimit``; `truncated` when more match.
     ///
     /// A view of a few streets holds few reports: they are found through the spatial index and

@@ -1,56 +1,65 @@
 import Foundation
 import Hummingbird
+import Postgres
 
 /// `/{community}/open-data/reports.geojson` and `.csv`: every report of a period (`from`, `to`,
-/// default the last 90 days), with category, status and the official notes.
+/// default the last 90 days), with category, status and the official notes, streamed newest first
+/// (see ``OpenDataExport``).
 struct ReportOpenData {
     let services: AppServices
 
     func register(on router: Router<AppRequestContext>) {
+        let openData = OpenDataExport(services: services)
         router.get("/{community}/open-data/reports.geojson") { request, context in
-            let (community, reports, categories) = try await exported(request, context)
+            let (community, filter, categories) = try await exported(request, context)
+            let rows = ReportStore.openDataExport(filter, communityID: community.id)
             struct Feature: Encodable {
                 var type = "Feature"
                 var id: Int
                 var geometry: ReportGeoJSON.Point
                 var properties: [String: String?]
             }
-            struct Collection: Encodable {
-                var type = "FeatureCollection"
-                var features: [Feature]
+            return try await openData.streamed(
+                request, format: .geoJSONFeatures, version: ReportStore.openDataVersion(filter, communityID: community.id), rows: rows
+            ) { row in
+                let report = try ReportStore.report(row)
+                return try OpenDataExport.json(Feature(
+                    id: report.id, geometry: .init(coordinates: [report.location.longitude, report.location.latitude]),
+                    properties: properties(report, categories: categories, community: community)))
             }
-            return try JSONResponse.geoJSON(Collection(features: reports.map { report in
-                Feature(id: report.id, geometry: .init(coordinates: [report.location.longitude, report.location.latitude]),
-                        properties: properties(report, categories: categories, community: community))
-            }))
         }
         router.get("/{community}/open-data/reports.csv") { request, context in
-            let (community, reports, categories) = try await exported(request, context)
+            let (community, filter, categories) = try await exported(request, context)
+            let rows = ReportStore.openDataExport(filter, communityID: community.id)
             let columns = ["id", "category", "status", "created_at", "updated_at", "address", "description", "notes", "supporters", "url"]
-            var csv = CSV(header: ["id", "latitude", "longitude"] + columns.dropFirst())
-            for report in reports {
+            return try await openData.streamed(
+                request, format: .csv(header: ["id", "latitude", "longitude"] + columns.dropFirst()), filename: "\(community.slug)-reports.csv",
+                version: ReportStore.openDataVersion(filter, communityID: community.id), rows: rows
+            ) { row in
+                let report = try ReportStore.report(row)
                 let values = properties(report, categories: categories, community: community)
-                csv.append([String(report.id), String(report.location.latitude), String(report.location.longitude)]
-                           + columns.dropFirst().map { (values[$0] ?? nil) ?? "" })
+                return OpenDataExport.csvLine([String(report.id), String(report.location.latitude), String(report.location.longitude)]
+                                              + columns.dropFirst().map { (values[$0] ?? nil) ?? "" })
             }
-            return csv.response(filename: "\(community.slug)-reports.csv")
         }
     }
 
-    private func exported(_ request: Request, _ context: AppRequestContext) async throws -> (Community, [Report], [ReportCategory]) {
+    /// The community, the request's filter (the 90 days before the start of today in Kyiv when it names
+    /// no period), and the categories.
+    private func exported(_ request: Request, _ context: AppRequestContext) async throws -> (Community, ReportFilter, [ReportCategory]) {
         let community = try await services.community(context)
         let categories = try await services.reports.categories(of: community.id)
         var filter = try ReportRoutes.filter(request.uri.queryParameters, categories: categories, requireBoundingBox: false)
-        if filter.from == nil && filter.to == nil { filter.from = Date().addingTimeInterval(-90 * 86_400) }
-        let (reports, _) = try await services.reports.list(filter, communityID: community.id, page: 1, pageSize: 100_000)
-        return (community, reports, categories)
+        if filter.from == nil && filter.to == nil {
+            filter.from = KyivTime.start(of: KyivTime.day(of: Date())).addingTimeInterval(-90 * 86_400)
+        }
+        return (community, filter, categories)
     }
 
     private func properties(_ report: Report, categories: [ReportCategory], community: Community) -> [String: String?] {
-        let stamp = ISO8601DateFormatter()
-        return [
+        [
             "category": categories.first { $0.id == report.categoryID }?.code, "status": report.status.rawValue,
-            "created_at": stamp.string(from: report.createdAt), "updated_at": stamp.string(from: report.updatedAt),
+            "created_at": report.createdAt.formatted(.iso8601), "updated_at": report.updatedAt.formatted(.iso8601),
             "address": report.address, "description": report.description, "notes": report.statusNotes,
             "supporters": String(report.supporters), "url": services.configuration.publicURL + "/\(community.slug)/reports/\(report.id)",
         ]

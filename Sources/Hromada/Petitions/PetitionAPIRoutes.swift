@@ -92,34 +92,50 @@ struct PetitionAPIRoutes {
             }
         }
 
-        router.get("/{community}/open-data/petitions.json") { _, context in
+        let openData = OpenDataExport(services: services)
+        router.get("/{community}/open-data/petitions.json") { request, context in
             let community = try await services.community(context)
-            return try JSONResponse.make(try await allPublicPetitions(community).map { json($0, community) })
+            return try await openData.streamed(
+                request, format: .jsonArray, version: PetitionStore.openDataVersion(communityID: community.id),
+                rows: PetitionStore.publicPetitionsExport(communityID: community.id)
+            ) { row in try OpenDataExport.json(json(try PetitionStore.petition(row), community)) }
         }
-        router.get("/{community}/open-data/petitions.csv") { _, context in
+        router.get("/{community}/open-data/petitions.csv") { request, context in
             let community = try await services.community(context)
-            var csv = CSV(header: ["id", "title", "status", "signatures", "threshold", "created_at", "collection_starts_on", "collection_ends_on", "url"])
-            for petition in try await allPublicPetitions(community) {
-                let url = json(petition, community).url
-                csv.append([String(petition.id), petition.title, petition.status.rawValue, String(petition.signatures),
-                            String(petition.signatureThreshold), ISO8601DateFormatter().string(from: petition.createdAt),
-                            petition.collectionStartsOn?.isoString ?? "", petition.collectionEndsOn?.isoString ?? "", url])
+            let header = ["id", "title", "status", "signatures", "threshold", "created_at", "collection_starts_on", "collection_ends_on", "url"]
+            return try await openData.streamed(
+                request, format: .csv(header: header), filename: "\(community.slug)-petitions.csv",
+                version: PetitionStore.openDataVersion(communityID: community.id),
+                rows: PetitionStore.publicPetitionsExport(communityID: community.id)
+            ) { row in
+                let petition = try PetitionStore.petition(row)
+                return OpenDataExport.csvLine([
+                    String(petition.id), petition.title, petition.status.rawValue, String(petition.signatures),
+                    String(petition.signatureThreshold), petition.createdAt.formatted(.iso8601),
+                    petition.collectionStartsOn?.isoString ?? "", petition.collectionEndsOn?.isoString ?? "", json(petition, community).url,
+                ])
             }
-            return csv.response(filename: "\(community.slug)-petitions.csv")
         }
-        router.get("/{community}/open-data/signatures.json") { _, context in
+        router.get("/{community}/open-data/signatures.json") { request, context in
             let community = try await services.community(context)
-            return try JSONResponse.make(try await services.petitions.allSigners(communityID: community.id).map {
-                SignerJSON(petitionId: $0.petitionID, name: $0.signer.name, signedAt: $0.signer.signedAt)
-            })
-        }
-        router.get("/{community}/open-data/signatures.csv") { _, context in
-            let community = try await services.community(context)
-            var csv = CSV(header: ["petition_id", "name", "signed_at"])
-            for entry in try await services.petitions.allSigners(communityID: community.id) {
-                csv.append([String(entry.petitionID), entry.signer.name, ISO8601DateFormatter().string(from: entry.signer.signedAt)])
+            return try await openData.streamed(
+                request, format: .jsonArray, version: PetitionStore.openDataVersion(communityID: community.id),
+                rows: PetitionStore.signersExport(communityID: community.id)
+            ) { row in
+                try OpenDataExport.json(SignerJSON(petitionId: try row.decode("petition_id"), name: try row.decode("name"), signedAt: try row.decode("signed_at")))
             }
-            return csv.response(filename: "\(community.slug)-signatures.csv")
+        }
+        router.get("/{community}/open-data/signatures.csv") { request, context in
+            let community = try await services.community(context)
+            return try await openData.streamed(
+                request, format: .csv(header: ["petition_id", "name", "signed_at"]), filename: "\(community.slug)-signatures.csv",
+                version: PetitionStore.openDataVersion(communityID: community.id),
+                rows: PetitionStore.signersExport(communityID: community.id)
+            ) { row in
+                OpenDataExport.csvLine([
+                    try row.decode("petition_id", as: String.self), try row.decode("name"), try row.decode("signed_at", as: Date.self).formatted(.iso8601),
+                ])
+            }
         }
     }
 
@@ -128,20 +144,6 @@ struct PetitionAPIRoutes {
         let petition = try await services.petitions.find(id, communityID: community.id)
         guard petition.status != .moderation else { throw AppError.notFound }
         return petition
-    }
-
-    private func allPublicPetitions(_ community: Community) async throws -> [Petition] {
-        var all: [Petition] = []
-        for list in PetitionList.allCases {
-            var page = 1
-            while true {
-                let (petitions, total) = try await services.petitions.list(list, sort: .newest, search: "", communityID: community.id, page: page)
-                all += petitions
-                if page * PetitionStore.pageSize >= total { break }
-                page += 1
-            }
-        }
-        return all.sorted { $0.id < $1.id }
     }
 
     private func json(_ petition: Petition, _ community: Community) -> PetitionJSON {

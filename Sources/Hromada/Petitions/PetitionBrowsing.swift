@@ -91,9 +91,10 @@ extension PetitionStore {
 }
 
 extension PetitionStore {
-    /// Every valid signature of the community's public petitions, for open data.
-    public func allSigners(communityID: Int) async throws -> [(petitionID: Int, signer: PetitionSigner)] {
-        try await replica.query(
+    /// Every valid signature of the community's public petitions, by petition and signing order,
+    /// for open data: `petition_id`, `name` (from the verified identity) and `signed_at`.
+    static func signersExport(communityID: Int) -> PostgresStatement {
+        PostgresStatement(
             """
             SELECT s.petition_id, coalesce(v.verified_name, p.full_name) AS name, s.signed_at
             FROM petition_signatures s
@@ -102,7 +103,27 @@ extension PetitionStore {
             LEFT JOIN verifications v ON v.person_id = s.person_id AND v.community_id = pt.community_id AND v.revoked_at IS NULL
             WHERE pt.community_id = $1 AND pt.status <> 'moderation' AND s.invalidated_at IS NULL
             ORDER BY s.petition_id, s.signed_at, s.id
-            """, communityID
-        ).map { (try $0.decode("petition_id"), PetitionSigner(name: try $0.decode("name"), signedAt: try $0.decode("signed_at"))) }
+            """, communityID)
+    }
+
+    /// Every public petition of the community by id, with the columns ``petition(_:)`` reads.
+    static func publicPetitionsExport(communityID: Int) -> PostgresStatement {
+        PostgresStatement(
+            select + " WHERE p.community_id = $1 AND p.status = ANY($2) ORDER BY p.id",
+            communityID, PetitionList.allCases.flatMap(\.statuses))
+    }
+
+    /// A `version` that changes whenever the community's petition or signature open data would:
+    /// a petition added or moved on (every status change is an event), a signature given or
+    /// invalidated (the counts), a signer's identity verified anew. Index look-ups only.
+    static func openDataVersion(communityID: Int) -> PostgresStatement {
+        PostgresStatement(
+            """
+            SELECT concat_ws('.', (SELECT count(*) FROM petitions WHERE community_id = $1),
+                   (SELECT max(id) FROM petition_events), (SELECT max(id) FROM petition_signatures),
+                   (SELECT coalesce(sum(c.signatures), 0) FROM petition_signature_counts c JOIN petitions p ON p.id = c.petition_id
+                    WHERE p.community_id = $1),
+                   (SELECT max(id) FROM verifications)) AS version
+            """, communityID)
     }
 }

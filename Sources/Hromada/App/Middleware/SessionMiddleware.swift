@@ -73,7 +73,8 @@ struct SessionMiddleware: RouterMiddleware {
         context.flashKey = request.cookies[Self.flashCookie]?.value
 
         var response = try await next(request, context)
-        if let newVisitor {
+        // A response that shared caches may keep (open data) must not hand every later reader the same visitor.
+        if let newVisitor, !(response.headers[.cacheControl]?.hasPrefix("public") ?? false) {
             response.setCookie(services.cookie(Self.visitorCookie, value: newVisitor, maxAge: 365 * 24 * 3600))
         }
         if clearSessionCookie {
