@@ -242,7 +242,10 @@ public struct ReportStore: Sendable {
     }
 
     private func register(_ report: Report, community: Community, on session: PostgresSession) async throws {
-        guard let category = try await categories(of: community.id).first(where: { $0.id == report.categoryID }) else {
+        // Read on the transaction's own connection: taking a second one while holding this one
+        // would starve the pool when many moderators accept at once.
+        guard let category = try await session.query(Self.selectCategory + " WHERE community_id = $1 AND id = $2", community.id, report.categoryID)
+            .map(Self.category).first else {
             throw AppError(.conflict, detailKey: "workflow.error.no_route")
         }
         _ = try await workflow.register(
