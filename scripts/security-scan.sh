@@ -33,9 +33,9 @@ SQL
 echo "== sqlmap against $SCRATCH_BASE_URL =="
 python3 scripts/sqlmap_targets.py discover "$SCRATCH_BASE_URL" "$out"
 sqlmap_status=0
-# Two sqlmap processes at a time and eight minutes a target before it counts as hung: on a busy
+# Three sqlmap processes at a time and eight minutes a target before it counts as hung: on a busy
 # 2-core machine four at once kept the scratch server's connections waiting past its pool timeout.
-python3 scripts/sqlmap_targets.py scan "$out" --jobs 2 --timeout 480 --server-log "$out/server.log" || sqlmap_status=$?
+python3 scripts/sqlmap_targets.py scan "$out" --jobs 3 --timeout 480 --server-log "$out/server.log" || sqlmap_status=$?
 if ! curl -sf "$SCRATCH_BASE_URL/readyz" >/dev/null; then
     echo "PROBLEM: the server stopped answering during the scan (its log: $out/server.log)"
     sqlmap_status=1
