@@ -45,14 +45,14 @@ enum TextInput {
 
     /// The same for every string of a JSON body; a string is named by its nearest key.
     static func check(json: Data) throws {
-        guard let value = try? JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed]) else { return }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: json) else { return }
         var errors: [String: String] = [:]
-        func visit(_ value: Any, key: String) {
+        func visit(_ value: JSONValue, key: String) {
             switch value {
-            case let text as String: if let refusal = refusal(field: key, text) { errors[key] = refusal }
-            case let object as [String: Any]: for (name, member) in object { visit(member, key: name) }
-            case let array as [Any]: for element in array { visit(element, key: key) }
-            default: break
+            case .string(let text): if let refusal = refusal(field: key, text) { errors[key] = refusal }
+            case .object(let object): for (name, member) in object { visit(member, key: name) }
+            case .array(let array): for element in array { visit(element, key: key) }
+            case .null, .bool, .number: break
             }
         }
         visit(value, key: "")
