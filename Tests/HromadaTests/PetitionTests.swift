@@ -262,6 +262,7 @@ import Testing
         try await TestApp.withBrowser(services) { anonymous in
             let page = try await anonymous.get(path)
             #expect(page.status == .notFound, "not public before moderation")
+            #expect(try await anonymous.get("\(path)/count.json").status == .notFound, "nor is its count")
         }
         try await TestApp.withBrowser(services) { moderator in
             try await moderator.signIn("moderator@khmelnytskyi.demo")

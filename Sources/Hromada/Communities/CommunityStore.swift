@@ -1,14 +1,12 @@
 import Foundation
-import NIOConcurrencyHelpers
 import Postgres
 
 /// Communities, their departments and holiday calendars in PostgreSQL.
 public struct CommunityStore: Sendable {
     let database: PostgresPool
     /// Every request names its community; a few seconds' cache spares the database that lookup.
-    /// A changed name or setting shows everywhere within ``cacheSeconds``.
-    private let cache = NIOLockedValueBox([String: (community: Community, expires: Date)]())
-    static let cacheSeconds: TimeInterval = 10
+    /// A changed name or setting shows everywhere within ten seconds.
+    private let cache = ExpiringCache<String, Community>(lifetime: .seconds(10), capacity: 1_000)
 
     init(database: PostgresPool) {
         self.database = database
@@ -21,11 +19,7 @@ public struct CommunityStore: Sendable {
 
     /// The community with this slug, or a not-found error.
     public func require(slug: String) async throws -> Community {
-        let now = Date()
-        if let cached = cache.withLockedValue({ $0[slug] }), cached.expires > now { return cached.community }
-        let community = try await load(slug: slug)
-        cache.withLockedValue { $0[slug] = (community, now.addingTimeInterval(Self.cacheSeconds)) }
-        return community
+        try await cache.value(for: slug) { [self] in try await load(slug: slug) }
     }
 
     private func load(slug: String) async throws -> Community {

@@ -24,6 +24,15 @@ public struct Petition: Sendable {
     public var percent: Int { min(100, signatures * 100 / max(1, signatureThreshold)) }
 }
 
+/// What a petition's live count (`count.json`) tells, with what decides who may see it.
+public struct PetitionCount: Sendable, Equatable {
+    public var communityID: Int
+    public var authorID: Int
+    public var status: PetitionStatus
+    public var signatures: Int
+    public var signatureThreshold: Int
+}
+
 public enum PetitionStatus: String, Sendable, CaseIterable, Codable {
     case moderation
     case collecting

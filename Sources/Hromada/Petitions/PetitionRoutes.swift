@@ -83,8 +83,9 @@ struct PetitionRoutes {
 
         router.get("/{community}/petitions/{id}/count.json") { _, context in
             let community = try await services.community(context)
-            let petition = try await visiblePetition(context, community: community)
-            var response = try JSONResponse.make(["signatures": petition.signatures, "threshold": petition.signatureThreshold])
+            let count = try await services.petitions.count(try petitionID(context), communityID: community.id)
+            try requireVisible(status: count.status, authorID: count.authorID, context, community: community)
+            var response = try JSONResponse.make(["signatures": count.signatures, "threshold": count.signatureThreshold])
             response.headers[.cacheControl] = "no-cache"
             return response
         }
@@ -92,14 +93,21 @@ struct PetitionRoutes {
 
     /// Petitions under moderation are visible to their author and moderators only.
     private func visiblePetition(_ context: AppRequestContext, community: Community) async throws -> Petition {
-        guard let id = Int(try context.parameters.require("id")) else { throw AppError.notFound }
-        let petition = try await services.petitions.find(id, communityID: community.id)
-        if petition.status == .moderation {
-            guard let viewer = context.viewer, viewer.person.id == petition.authorID || viewer.can(.moderate, in: community.id) else {
-                throw AppError.notFound
-            }
-        }
+        let petition = try await services.petitions.find(try petitionID(context), communityID: community.id)
+        try requireVisible(status: petition.status, authorID: petition.authorID, context, community: community)
         return petition
+    }
+
+    private func petitionID(_ context: AppRequestContext) throws -> Int {
+        guard let id = Int(try context.parameters.require("id")) else { throw AppError.notFound }
+        return id
+    }
+
+    private func requireVisible(status: PetitionStatus, authorID: Int, _ context: AppRequestContext, community: Community) throws {
+        guard status == .moderation else { return }
+        guard let viewer = context.viewer, viewer.person.id == authorID || viewer.can(.moderate, in: community.id) else {
+            throw AppError.notFound
+        }
     }
 
     private func petitionPage(

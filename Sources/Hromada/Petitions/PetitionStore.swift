@@ -23,6 +23,8 @@ public struct PetitionStore: Sendable {
     /// signing the same petition twice at once: one goes to the database, the other is told
     /// "already signed".
     let signings: RequestCoalescer<SigningRequest, SigningOutcome>
+    /// Every open petition page polls its count; one query a second per petition answers them all.
+    let counts = ExpiringCache<Int, PetitionCount?>(lifetime: .seconds(1))
 
     init(database: PostgresPool, replica: PostgresPool, workflow: WorkflowStore, outbox: Outbox, rateLimitExemptIPs: Set<String>,
          limits: LimitStore, logger: Logger) {
@@ -77,6 +79,26 @@ public struct PetitionStore: Sendable {
         let rows = if let session { try await session.query(sql, id, communityID) } else { try await database.query(sql, id, communityID) }
         guard let row = rows.first else { throw AppError.notFound }
         return try Self.petition(row)
+    }
+
+    /// Petition `id`'s count, at most a second old.
+    public func count(_ id: Int, communityID: Int) async throws -> PetitionCount {
+        let count = try await counts.value(for: id) { [database] in
+            try await database.query(
+                """
+                SELECT p.community_id, p.author_id, p.status, p.signature_threshold,
+                       coalesce((SELECT sum(c.signatures) FROM petition_signature_counts c WHERE c.petition_id = p.id), 0)::int AS signatures
+                FROM petitions p WHERE p.id = $1
+                """, id
+            ).first.map { row in
+                PetitionCount(
+                    communityID: try row.decode("community_id"), authorID: try row.decode("author_id"),
+                    status: PetitionStatus(rawValue: try row.decode("status")) ?? .moderation,
+                    signatures: try row.decode("signatures"), signatureThreshold: try row.decode("signature_threshold"))
+            }
+        }
+        guard let count, count.communityID == communityID else { throw AppError.notFound }
+        return count
     }
 
     // MARK: - Writing and moderation
@@ -171,6 +193,8 @@ public struct PetitionStore: Sendable {
                                       communityID: community.id, on: session)
             }
         }
+        // Published, its count is public at once here (other processes' copies expire within a second).
+        counts.remove(id)
     }
 
     // MARK: - Signing
