@@ -1,5 +1,5 @@
 import Foundation
-import Hromada
+@testable import Hromada
 import HTTPTypes
 import Postgres
 import Testing
@@ -67,6 +67,42 @@ import Testing
             "SELECT action FROM audit_log WHERE object_type = 'person' AND object_id = $1 ORDER BY id", String(person.id)
         ).map { try $0.decode("action", as: String.self) }
         #expect(audit == ["account.create", "role.grant", "role.revoke"])
+    }
+
+    @Test func theMemberListIsPagedSearchableAndInUkrainianOrder() async throws {
+        let services = try await services()
+        let community = try await services.communities.require(slug: "khmelnytskyi")
+        let tag = UUID().uuidString.prefix(6).lowercased()
+        // In code-point order І (U+0406) comes before А (U+0410); in Ukrainian, А comes first.
+        for (email, name) in [("i\(tag)@example.ua", "Іваненко Ірина \(tag)"), ("a\(tag)@example.ua", "Андрієнко Андрій \(tag)")] {
+            _ = try await services.accounts.signUp(email: email, fullName: name, password: "0123456789abc", language: .uk,
+                                                   citizenOf: community.id, ip: nil)
+        }
+        try await TestApp.withBrowser(services) { browser in
+            try await browser.signIn("admin@khmelnytskyi.demo")
+            let found = try await browser.get("/khmelnytskyi/admin?q=\(tag)")
+            #expect(found.body.contains("Знайдено 2 учасників"))
+            let first = try #require(found.body.range(of: "Андрієнко Андрій"))
+            let second = try #require(found.body.range(of: "Іваненко Ірина"))
+            #expect(first.lowerBound < second.lowerBound)
+            // A wildcard typed into the box is a character, not "everyone".
+            let literal = try await browser.get("/khmelnytskyi/admin?q=%25")
+            #expect(literal.body.contains("Знайдено 0 учасників"))
+
+            let total: Int = try await services.database.query(
+                "SELECT count(DISTINCT person_id)::int AS n FROM role_grants WHERE community_id = $1", community.id)[0].decode("n")
+            #expect(total > AdminRoutes.membersPerPage, "the demo has more members than one page")
+            let firstPage = try await browser.get("/khmelnytskyi/admin")
+            let revokeButtons = firstPage.body.components(separatedBy: "/revoke\"").count - 1
+            #expect(revokeButtons >= 1 && revokeButtons <= AdminRoutes.membersPerPage * Role.allCases.count)
+            #expect(firstPage.body.contains(#"rel="next""#))
+            #expect(!firstPage.body.contains(#"rel="prev""#))
+            // Staff come first: the administrator is on the first page whatever their name.
+            #expect(firstPage.body.contains("admin@khmelnytskyi.demo"))
+            let lastPage = try await browser.get("/khmelnytskyi/admin?page=\((total + AdminRoutes.membersPerPage - 1) / AdminRoutes.membersPerPage)")
+            #expect(lastPage.body.contains(#"rel="prev""#))
+            #expect(!lastPage.body.contains(#"rel="next""#))
+        }
     }
 
     @Test func officialsAreGrantedWithADepartment() async throws {

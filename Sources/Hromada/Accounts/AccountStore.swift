@@ -90,17 +90,30 @@ public struct AccountStore: Sendable {
         return Viewer(person: person, grants: grants, sessionTokenHash: [])
     }
 
-    /// Everyone holding a role in the community, with their grants.
-    public func members(of communityID: Int) async throws -> [(person: Person, grants: [RoleGrant])] {
+    /// One page of a community's members with their grants: staff first, then residents, each in
+    /// Ukrainian alphabetical order (А before І), those whose name or e-mail contains `search` when
+    /// it is not empty. `total` counts every matching member.
+    public func members(
+        of communityID: Int, matching search: String, page: Int, perPage: Int
+    ) async throws -> (members: [(person: Person, grants: [RoleGrant])], total: Int) {
+        let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
         let rows = try await database.query(
             """
-            SELECT p.id, p.email::text, p.full_name, p.locale, g.id AS grant_id, g.role, g.department_id,
-                   coalesce(d.is_service_centre, false) AS at_service_centre
-            FROM role_grants g JOIN people p ON p.id = g.person_id
+            WITH matching AS (
+                SELECT p.id, p.email::text AS email, p.full_name, p.locale, bool_or(g.role <> 'citizen') AS staff
+                FROM role_grants g JOIN people p ON p.id = g.person_id
+                WHERE g.community_id = $1 AND (p.full_name ILIKE $2 OR p.email::text ILIKE $2)
+                GROUP BY p.id
+            ), shown AS (
+                SELECT * FROM matching ORDER BY staff DESC, full_name COLLATE "uk-UA-x-icu", id LIMIT $3 OFFSET $4
+            )
+            SELECT s.id, s.email, s.full_name, s.locale, g.id AS grant_id, g.role, g.department_id,
+                   coalesce(d.is_service_centre, false) AS at_service_centre, (SELECT count(*) FROM matching)::int AS total
+            FROM shown s JOIN role_grants g ON g.person_id = s.id AND g.community_id = $1
             LEFT JOIN departments d ON d.id = g.department_id
-            WHERE g.community_id = $1
-            ORDER BY p.full_name, p.id, g.id
-            """, communityID)
+            ORDER BY s.staff DESC, s.full_name COLLATE "uk-UA-x-icu", s.id, g.id
+            """, communityID, pattern, perPage, (page - 1) * perPage)
         var members: [(person: Person, grants: [RoleGrant])] = []
         for row in rows {
             let person = try Self.person(row)
@@ -114,7 +127,7 @@ public struct AccountStore: Sendable {
                 members.append((person, [grant]))
             }
         }
-        return members
+        return (members, try rows.first?.decode("total") ?? 0)
     }
 
     /// Grants a role; granting one the person already holds changes nothing.

@@ -60,20 +60,25 @@ struct AdminRoutes {
         let language = context.language
         let departments = try await services.communities.departments(of: community.id)
         let departmentNames = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.name(language)) })
-        let members = try await services.accounts.members(of: community.id).map { member -> [String: Any] in
-            [
-                "name": member.person.fullName, "email": member.person.email,
-                "grants": member.grants.map { grant -> [String: Any] in
-                    var label = t.text(grant.role.titleKey, language)
-                    if let departmentID = grant.departmentID, let name = departmentNames[departmentID] { label += " — \(name)" }
-                    return ["id": grant.id, "label": label]
-                },
-            ]
+        let query = request.uri.queryParameters
+        let search = String((query["q"] ?? "").prefix(200))
+        let pageNumber = PageNumber.from(query["page"])
+        let (members, total) = try await services.accounts.members(
+            of: community.id, matching: search, page: pageNumber, perPage: Self.membersPerPage)
+        let rows = members.map { member in
+            MemberRow(name: member.person.fullName, email: member.person.email, grants: member.grants.map { grant in
+                var label = t.text(grant.role.titleKey, language)
+                if let departmentID = grant.departmentID, let name = departmentNames[departmentID] { label += " — \(name)" }
+                return MemberRow.Grant(id: grant.id, label: label)
+            })
+        }
+        func link(page: Int) -> String {
+            "/\(community.slug)/admin?q=\(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&page=\(page)#members"
         }
         var page = Page(
             "admin", titleKey: "admin.title", community: community,
             values: [
-                "members": members,
+                "members": rows, "members_total": t.count("admin.members_found", total, language), "q": search,
                 "roles": Role.allCases.map { ["value": $0.rawValue, "label": t.text($0.titleKey, language), "selected": form?["role"] == $0.rawValue] as [String: Any] },
                 "departments": departments.map {
                     ["id": $0.id, "name": $0.name(language), "selected": form?["department"] == String($0.id),
@@ -81,7 +86,24 @@ struct AdminRoutes {
                 },
                 "email": form?["email"] ?? "",
             ])
+        // Mustache shows a section for any present value, so absent pages are left out.
+        if pageNumber > 1 { page.values["members_previous"] = link(page: pageNumber - 1) }
+        if pageNumber * Self.membersPerPage < total { page.values["members_next"] = link(page: pageNumber + 1) }
         page.show(error, catalogue: t, language: language)
         return services.renderer.response(page, request: request, context: context)
+    }
+
+    static let membersPerPage = 50
+
+    /// A member as the administrator's list shows them.
+    struct MemberRow {
+        struct Grant {
+            var id: Int
+            var label: String
+        }
+
+        var name: String
+        var email: String
+        var grants: [Grant]
     }
 }
