@@ -52,4 +52,8 @@ echo "== security scan =="
 echo "sqlmap:       $([ "$sqlmap_status" -eq 0 ] && echo passed || echo FAILED) in $((sqlmap_done - started)) s (details in $out/summary.json)"
 echo "schemathesis: $([ "$fuzz_status" -eq 0 ] && echo passed || echo FAILED) in $((finished - sqlmap_done)) s"
 echo "wall time:    $((finished - started)) s"
+# sqlmap's problems again, here, where the tail of a CI log shows them
+if [ "$sqlmap_status" -ne 0 ] && [ -f "$out/summary.json" ]; then
+    python3 -c 'import json, sys; [print("PROBLEM: " + p) for p in json.load(open(sys.argv[1]))["problems"][:20]]' "$out/summary.json"
+fi
 [ "$sqlmap_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]
