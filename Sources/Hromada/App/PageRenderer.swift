@@ -75,6 +75,8 @@ public struct PageRenderer: Sendable {
                 communityValues["can_use_office"] = viewer.can(.useOffice, in: community.id)
                 communityValues["can_moderate"] = viewer.can(.moderate, in: community.id)
             }
+            communityValues["sections"] = CommunityNavigation.sections(
+                of: community, viewer: context.viewer, requestPath: request.uri.path, language: language, catalogue: catalogue)
             values["community"] = communityValues
         }
         return library.render(values, withTemplate: page.template) ?? "template \(page.template) is missing"
