@@ -193,7 +193,7 @@ import Testing
         try await TestApp.withBrowser(services) { anyone in
             let home = try await anyone.get("/khmelnytskyi")
             #expect(home.body.contains("Як рада відповідає цього року"))
-            #expect(home.body.contains("<td>Відділ вуличного освітлення</td>"))
+            #expect(home.body.contains(">Відділ вуличного освітлення</td>"))
         }
     }
 
