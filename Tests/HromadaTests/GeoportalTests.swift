@@ -198,6 +198,19 @@ import Testing
         let edited = try await services.geoportal.object(object.id, in: register)
         #expect(edited.version == 2 && edited.attributes["power"] == .integer(80) && abs(edited.anchor.latitude - 49.31) < 1e-9)
         #expect(try await services.geoportal.history(of: object.id).first?.attributes["power"] == .integer(60))
+        // However often it is edited, its page shows the newest versions and says so.
+        let official = try await Fixtures.viewer("official@khmelnytskyi.demo", services)
+        var current = edited
+        for power in 81...(81 + GeoportalRoutes.newestShown) {
+            try await services.geoportal.edit(current, in: register, geometry: current.geometry, attributes: ["power": String(power)], by: official, ip: nil)
+            current = try await services.geoportal.object(object.id, in: register)
+        }
+        #expect(try await services.geoportal.history(of: object.id).count == GeoportalRoutes.newestShown + 2)
+        try await TestApp.withBrowser(services) { anyone in
+            let page = try await anyone.get(path).body
+            #expect(page.components(separatedBy: "<li>" + services.catalogue.text("gis.version", .uk)).count - 1 == GeoportalRoutes.newestShown)
+            #expect(page.contains(services.catalogue.text("gis.newest_shown", .uk, ["n": String(GeoportalRoutes.newestShown)])))
+        }
     }
 
     @Test func administratorsCreateAndEditRegisters() async throws {

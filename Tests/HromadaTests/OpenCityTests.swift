@@ -363,3 +363,37 @@ import Testing
         }
     }
 }
+
+/// The moderators' queue of new reports, in its own database so that its count is its own.
+@Suite struct ReportModerationQueueTests {
+    @Test func theQueueIsPagedLongestWaitingFirstWithItsCount() async throws {
+        let services = try await TestApp.services(suite: "report_moderation_queue")
+        let reports = OpenCityTests()
+        let community = try await Fixtures.community(services)
+        let lighting = try await reports.category("street_lighting", services)
+        var newlyFiled: [Int] = []
+        // one report each, so that no resident meets the limit on new reports
+        for (n, resident) in try await Fixtures.residents(ReportModerationRoutes.reportsPerPage + 5, services).enumerated() {
+            newlyFiled.append(try await services.reports.file(
+                ReportDraft(categoryID: lighting.id, location: reports.point(Double(n * 100), base: 49.36), address: "", description: "Не світить ліхтар"),
+                by: .person(resident), community: community, ip: nil))
+        }
+        let filed = newlyFiled
+        let waiting = try await services.database.query("SELECT id FROM reports WHERE status = 'new' ORDER BY created_at, id")
+            .map { try $0.decode("id", as: Int.self) }
+        #expect(Array(waiting.suffix(filed.count)) == filed)
+        try await TestApp.withBrowser(services) { moderator in
+            try await moderator.signIn("moderator@khmelnytskyi.demo")
+            let first = try await moderator.get("/khmelnytskyi/moderation/reports").body
+            #expect(first.contains(services.catalogue.count("report.waiting", waiting.count, .uk)))
+            #expect(first.components(separatedBy: #"<article class="card">"#).count - 1 == ReportModerationRoutes.reportsPerPage)
+            #expect(first.contains("#\(waiting[0]) ·"), "the longest-waiting report comes first")
+            #expect(first.contains(#"rel="next""#) && !first.contains(#"rel="prev""#))
+            let lastPage = (waiting.count + ReportModerationRoutes.reportsPerPage - 1) / ReportModerationRoutes.reportsPerPage
+            let last = try await moderator.get("/khmelnytskyi/moderation/reports?page=\(lastPage)").body
+            #expect(last.contains("#\(filed.last!) ·") && !last.contains(#"rel="next""#) && last.contains(#"rel="prev""#))
+            let beyond = try await moderator.get("/khmelnytskyi/moderation/reports?page=\(PageNumber.maximum)")
+            #expect(beyond.status == .ok && !beyond.body.contains(#"<article class="card">"#))
+        }
+    }
+}

@@ -7,6 +7,9 @@ import Postgres
 struct GeoportalRoutes {
     let services: AppServices
 
+    /// An object's page shows its newest versions and reports, however many it has gathered.
+    static let newestShown = 20
+
     func register(on router: Router<AppRequestContext>) {
         router.get("/{community}/map") { request, context in
             let community = try await services.community(context)
@@ -128,6 +131,10 @@ struct GeoportalRoutes {
         let language = context.language
         let categories = try await services.reports.categories(of: community.id)
         let view = ReportView(catalogue: t, language: language, slug: community.slug, categories: categories)
+        // One more than is shown, to know whether to say that older ones are left out.
+        async let newestVersions = services.geoportal.history(of: object.id, limit: Self.newestShown + 1)
+        async let newestReports = services.geoportal.reports(about: object.id, communityID: community.id, limit: Self.newestShown + 1)
+        let (history, reports) = (try await newestVersions, try await newestReports)
         func rows(_ attributes: [String: AttributeValue]) -> [[String: Any]] {
             register.schema.compactMap { field in attributes[field.name].map { ["label": field.label(language), "value": $0.display] } }
         }
@@ -137,10 +144,10 @@ struct GeoportalRoutes {
             "latitude": String(format: "%.6f", object.anchor.latitude), "longitude": String(format: "%.6f", object.anchor.longitude),
             "geometry": object.geometry, "tile_url": services.configuration.tileURL,
             "href": "/\(community.slug)/map/\(register.code)/\(object.id)",
-            "history": try await services.geoportal.history(of: object.id).map { entry -> [String: Any] in
+            "history": history.prefix(Self.newestShown).map { entry -> [String: Any] in
                 ["version": entry.version, "from": KyivTime.minute(of: entry.from), "until": KyivTime.minute(of: entry.until), "attributes": rows(entry.attributes)]
             },
-            "reports": try await services.geoportal.reports(about: object.id, communityID: community.id).map(view.values),
+            "reports": reports.prefix(Self.newestShown).map(view.values),
             "categories": categories.filter { register.feedbackCategories.contains($0.code) }.map {
                 ["id": $0.id, "name": $0.name(language), "selected": form?["category"] == String($0.id)] as [String: Any]
             },
@@ -157,6 +164,9 @@ struct GeoportalRoutes {
                 "is_point": register.geometryType == .point, "geometry": form?.raw("geometry") ?? object.geometry,
             ] as [String: Any]
         }
+        let newest = t.text("gis.newest_shown", language, ["n": String(Self.newestShown)])
+        if history.count > Self.newestShown { values["history_newest"] = newest }
+        if reports.count > Self.newestShown { values["reports_newest"] = newest }
         values["department"] = try await services.communities.departments(of: community.id).first { $0.id == register.departmentID }?.name(language) ?? ""
         var page = Page("map-object", titleKey: "gis.object", titleText: "\(register.name(language)) · \(object.sourceID)", community: community,
                         values: values)

@@ -315,10 +315,11 @@ public struct GeoportalStore: Sendable {
         ).map { (try $0.decode("code"), try Self.object($0)) }
     }
 
-    /// The object's earlier states, newest first.
-    public func history(of id: Int) async throws -> [(version: Int, attributes: [String: AttributeValue], from: Date, until: Date)] {
+    /// The object's earlier states, newest first; at most `limit` of them when given.
+    public func history(of id: Int, limit: Int? = nil) async throws -> [(version: Int, attributes: [String: AttributeValue], from: Date, until: Date)] {
         try await database.query(
-            "SELECT version, attributes, valid_from, valid_until FROM gis_object_versions WHERE object_id = $1 ORDER BY version DESC", id
+            "SELECT version, attributes, valid_from, valid_until FROM gis_object_versions WHERE object_id = $1 ORDER BY version DESC LIMIT $2",
+            id, limit
         ).map {
             (try $0.decode("version"), try $0.decode("attributes", as: PostgresJSON.self).decode([String: AttributeValue].self, decoder: JSONDecoder()),
              try $0.decode("valid_from"), try $0.decode("valid_until"))
@@ -378,8 +379,9 @@ public struct GeoportalStore: Sendable {
     }
 
     /// Reports about an object, newest first.
-    public func reports(about id: Int, communityID: Int) async throws -> [Report] {
-        try await database.query(ReportStore.select + " WHERE r.gis_object_id = $1 AND r.community_id = $2 ORDER BY r.id DESC", id, communityID)
+    public func reports(about id: Int, communityID: Int, limit: Int? = nil) async throws -> [Report] {
+        try await database.query(
+            ReportStore.select + " WHERE r.gis_object_id = $1 AND r.community_id = $2 ORDER BY r.id DESC LIMIT $3", id, communityID, limit)
             .map(ReportStore.report)
     }
 

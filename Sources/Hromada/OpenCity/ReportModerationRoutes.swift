@@ -36,7 +36,9 @@ struct ReportModerationRoutes {
     private func queuePage(_ request: Request, _ context: AppRequestContext, community: Community, error: AppError? = nil) async throws -> Response {
         let view = ReportView(catalogue: services.catalogue, language: context.language, slug: community.slug,
                               categories: try await services.reports.categories(of: community.id))
-        let queue = try await services.reports.moderationQueue(communityID: community.id)
+        let pageNumber = PageNumber.from(request.uri.queryParameters["page"])
+        let (queue, total) = try await services.reports.moderationQueue(
+            communityID: community.id, page: pageNumber, perPage: Self.reportsPerPage)
         let nearbyByReport = try await withThrowingTaskGroup(of: (Int, [Report]).self) { group in
             for report in queue {
                 group.addTask {
@@ -53,7 +55,15 @@ struct ReportModerationRoutes {
                 values["nearby"] = (nearbyByReport[report.id] ?? []).map(view.values)
                 return values
             }])
+        page.values["waiting_total"] = services.catalogue.count("report.waiting", total, context.language)
+        // Mustache shows a section for any present value, so absent pages are left out.
+        let queuePath = "/\(community.slug)/moderation/reports?page="
+        if pageNumber > 1 { page.values["previous"] = queuePath + String(pageNumber - 1) }
+        if pageNumber * Self.reportsPerPage < total { page.values["next"] = queuePath + String(pageNumber + 1) }
         page.show(error, catalogue: services.catalogue, language: context.language)
         return services.renderer.response(page, request: request, context: context)
     }
+
+    /// Each waiting report is shown with its nearby reports (one query each) and three forms.
+    static let reportsPerPage = 20
 }

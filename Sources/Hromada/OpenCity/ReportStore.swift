@@ -146,9 +146,14 @@ public struct ReportStore: Sendable {
     }
 
     /// Reports awaiting moderation, oldest first.
-    public func moderationQueue(communityID: Int) async throws -> [Report] {
-        try await database.query(Self.select + " WHERE r.community_id = $1 AND r.status = 'new' ORDER BY r.created_at", communityID)
-            .map(Self.report)
+    /// One page of the reports waiting for moderation, the longest-waiting first, and how many wait in all.
+    public func moderationQueue(communityID: Int, page: Int, perPage: Int) async throws -> (reports: [Report], total: Int) {
+        async let reports = database.query(
+            Self.select + " WHERE r.community_id = $1 AND r.status = 'new' ORDER BY r.created_at, r.id LIMIT $2 OFFSET $3",
+            communityID, perPage, (page - 1) * perPage)
+        async let total = database.query(
+            "SELECT count(*)::int AS n FROM reports WHERE community_id = $1 AND status = 'new'", communityID)
+        return (try await reports.map(Self.report), try await total[0].decode("n", as: Int.self))
     }
 
     /// Accepts a new report: it is registered in the workflow with its category's department and
