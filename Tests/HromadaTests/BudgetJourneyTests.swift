@@ -147,7 +147,7 @@ import Testing
             try await browser.post("\(cyclePath)/close-phase", form: ["reason": "Голосування завершено"])
             let results = try await browser.get("/khmelnytskyi/budget/cycles/\(cycleID)/results?receipt=\(receipt.lowercased())")
             #expect(results.body.contains("Ліхтарі на алеї до ліцею №2"))
-            #expect(results.body.contains("<svg") && results.body.contains("class=\"ok\">переміг"))
+            #expect(results.body.contains(#"<svg class="bar won""#) && results.body.contains("class=\"ok\">переміг"))
             #expect(results.body.contains("80\u{00A0}000,00"), "money left after the winner")
             #expect(results.body.contains(try #require(try await services.budget.cycle(cycleID, communityID: community.id).ballotsDigest)))
             #expect(results.body.contains("role=\"status\"><p>Бюлетень враховано"))

@@ -386,14 +386,18 @@ import Testing
             try await moderator.signIn("moderator@khmelnytskyi.demo")
             let first = try await moderator.get("/khmelnytskyi/moderation/reports").body
             #expect(first.contains(services.catalogue.count("report.waiting", waiting.count, .uk)))
-            #expect(first.components(separatedBy: #"<article class="card">"#).count - 1 == ReportModerationRoutes.reportsPerPage)
+            #expect(first.components(separatedBy: #"<article class="card" id="report-"#).count - 1 == ReportModerationRoutes.reportsPerPage)
             #expect(first.contains("#\(waiting[0]) ·"), "the longest-waiting report comes first")
             #expect(first.contains(#"rel="next""#) && !first.contains(#"rel="prev""#))
             let lastPage = (waiting.count + ReportModerationRoutes.reportsPerPage - 1) / ReportModerationRoutes.reportsPerPage
             let last = try await moderator.get("/khmelnytskyi/moderation/reports?page=\(lastPage)").body
             #expect(last.contains("#\(filed.last!) ·") && !last.contains(#"rel="next""#) && last.contains(#"rel="prev""#))
+            // A waiting report's page leads its moderator to the queue page that holds it.
+            let report = try await moderator.get("/khmelnytskyi/reports/\(filed.last!)").body
+            #expect(report.contains("/khmelnytskyi/moderation/reports?page=\(lastPage)#report-\(filed.last!)"))
+            #expect(last.contains(#"id="report-\#(filed.last!)""#))
             let beyond = try await moderator.get("/khmelnytskyi/moderation/reports?page=\(PageNumber.maximum)")
-            #expect(beyond.status == .ok && !beyond.body.contains(#"<article class="card">"#))
+            #expect(beyond.status == .ok && !beyond.body.contains(#"<article class="card""#))
         }
     }
 }

@@ -76,7 +76,7 @@ def test_budget_receipt_check(browser: Browser):
     browser.click_link(last_year.text, within=other_cycles)
     browser.click_link(t("budget.results"))
     assert browser.heading().startswith(t("budget.results")), browser.heading()
-    assert browser.find_all("main svg.chart"), "no chart of the tally"
+    assert browser.find_all("main figure.vote-chart li svg.bar.won"), "no chart of the tally with its winners"
     verify = browser.find("#verify")
     code = verify.find_element("css selector", "code.receipt").text
     assert RECEIPT_PATTERN.match(code), code

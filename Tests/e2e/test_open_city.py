@@ -71,7 +71,9 @@ def test_open_city_journey(browser: Browser, run_tag: str, tmp_path):
 
     # A moderator accepts it: it is registered with the street lighting department.
     browser.sign_in(account("moderator"))
-    browser.open(community_path("/moderation/reports"))
+    # From the report to its place in the queue (the queue is paged, the longest-waiting first).
+    browser.open(report_path)
+    browser.click_link(t("report.moderate_this"))
     card = browser.element_with_text("main article.card", description)
     browser.submit(t("report.accept"), within=card)
     browser.expect_flash("report.moderated")

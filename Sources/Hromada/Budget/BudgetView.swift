@@ -68,7 +68,6 @@ struct BudgetView {
     /// each bar is a project's votes, filled when it won.
     func values(_ result: CategoryResult) -> [String: Any] {
         let peak = max(1, result.steps.map(\.step.votes).max() ?? 1)
-        let barHeight = 22
         return [
             "name": result.category.name(language), "budget": money(result.category.budget),
             "left": money(result.steps.last?.step.moneyLeftAfter ?? result.category.budget),
@@ -80,14 +79,9 @@ struct BudgetView {
                     "outcome": catalogue.text(entry.step.outcome.titleKey, language),
                 ]
             },
-            "chart_height": result.steps.count * barHeight,
-            "bars": result.steps.enumerated().map { index, entry -> [String: Any] in
-                [
-                    "y": index * barHeight, "text_y": index * barHeight + 15, "width": max(1, entry.step.votes * 300 / peak),
-                    "label_x": max(1, entry.step.votes * 300 / peak) + 6, "votes": entry.step.votes, "title": entry.title,
-                    "label": entry.title.count > 60 ? String(entry.title.prefix(59)) + "…" : entry.title,
-                    "won": entry.step.outcome == .won,
-                ]
+            "peak": peak,
+            "bars": result.steps.map { entry -> [String: Any] in
+                ["votes": entry.step.votes, "title": entry.title, "won": entry.step.outcome == .won]
             },
         ]
     }

@@ -229,7 +229,11 @@ struct ReportRoutes {
             values["supporting"] = try await services.reports.isSupporting(report.id, personID: viewer.person.id)
             values["can_support"] = report.status.isOpen && report.authorID != viewer.person.id
             values["can_reopen"] = ReportLifecycle.mayReopen(report, by: viewer.person.id, now: Date())
-            values["can_moderate"] = viewer.can(.moderate, in: community.id) && report.status == .new
+            if viewer.can(.moderate, in: community.id), report.status == .new,
+               let position = try await services.reports.moderationQueuePosition(of: report.id, communityID: community.id) {
+                let page = position / ReportModerationRoutes.reportsPerPage + 1
+                values["moderation_href"] = "/\(community.slug)/moderation/reports?page=\(page)#report-\(report.id)"
+            }
         }
         if let objectID = report.gisObjectID, let linked = try await services.geoportal.linkedObject(objectID) {
             values["object"] = ["href": "/\(community.slug)/map/\(linked.register.code)/\(objectID)", "register": linked.register.name(language),

@@ -156,6 +156,17 @@ public struct ReportStore: Sendable {
         return (try await reports.map(Self.report), try await total[0].decode("n", as: Int.self))
     }
 
+    /// How many reports wait longer than this new one (its place in ``moderationQueue(communityID:page:perPage:)``), or nil when it is not waiting.
+    public func moderationQueuePosition(of id: Int, communityID: Int) async throws -> Int? {
+        try await database.query(
+            """
+            SELECT (SELECT count(*) FROM reports q WHERE q.community_id = r.community_id AND q.status = 'new'
+                    AND (q.created_at, q.id) < (r.created_at, r.id))::int AS ahead
+            FROM reports r WHERE r.id = $1 AND r.community_id = $2 AND r.status = 'new'
+            """, id, communityID
+        ).first?.decode("ahead", as: Int.self)
+    }
+
     /// Accepts a new report: it is registered in the workflow with its category's department and
     /// target time, and the reporter is told.
     public func accept(_ id: Int, by moderator: Viewer, community: Community, ip: String?) async throws {
