@@ -286,6 +286,25 @@ import Testing
         #expect(try changed.first?.decode("body", as: String.self).contains("всі інші входи завершено") == true)
     }
 
+    @Test func resettingWhileSignedInKeepsThisBrowserAndEndsTheOthers() async throws {
+        let services = try await services()
+        let person = try await Self.account(services)
+        let elsewhere = try await services.sessions.create(personID: person.id, kind: .browser, ip: nil, userAgent: nil)
+        try await services.accountTokens.requestPasswordReset(email: person.email, ip: "192.0.2.80")
+        let mail = try #require(try await Self.mails(to: person.email, containing: "/password/reset?token=", services).last)
+        let token = try #require(Self.token(in: mail))
+        try await TestApp.withBrowser(services) { browser in
+            #expect(try await browser.signIn(person.email, password: Self.password).status == .seeOther)
+            try await browser.get("/password/reset?token=\(token)")
+            let reset = try await browser.post("/password/reset", form: ["token": token, "password": "a brand new password"])
+            #expect(reset.status == .seeOther)
+            #expect(reset.location == "/account")
+            #expect(try await browser.get("/account").status == .ok, "the browser that reset stays signed in")
+        }
+        #expect(try await services.sessions.viewer(forToken: elsewhere.token) == nil, "every other session has ended")
+        #expect(try await Self.count("SELECT count(*)::int AS n FROM sessions WHERE person_id = $1", person.id, services) == 1)
+    }
+
     @Test func aResetLinkExpiresAfterAnHour() async throws {
         let services = try await services()
         let person = try await Self.account(services)
