@@ -66,7 +66,7 @@ done
 curl -sf "$base_url/readyz" >/dev/null || { echo "e2e: $base_url/readyz never answered" >&2; exit 1; }
 
 status=0
-E2E_BASE_URL="$base_url" PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -c Tests/e2e/pytest.ini Tests/e2e "$@" || status=$?
+E2E_BASE_URL="$base_url" E2E_DATABASE_URL="$database_url" PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 PYTHONDONTWRITEBYTECODE=1 python3 -m pytest -c Tests/e2e/pytest.ini Tests/e2e "$@" || status=$?
 if [ "$status" -ne 0 ]; then
     echo "e2e: server log: $log (last lines below)"
     tail -n 20 "$log"

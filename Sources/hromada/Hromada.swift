@@ -78,6 +78,7 @@ struct Serve: AsyncParsableCommand {
             while !Task.isCancelled {
                 try? await services.sessions.prune()
                 try? await services.rateLimiter.prune()
+                try? await services.accountTokens.prune()
                 try? await Task.sleep(for: .seconds(600))
             }
         }

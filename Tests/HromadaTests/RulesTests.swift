@@ -208,7 +208,7 @@ import Testing
     }
 
     @Test func everyErrorKindHasATitle() {
-        for kind in [AppError.Kind.badRequest, .validation, .unauthorized, .forbidden, .csrf, .notFound, .conflict, .rateLimited, .unavailable, .internalError] {
+        for kind in [AppError.Kind.badRequest, .validation, .unauthorized, .forbidden, .emailUnconfirmed, .csrf, .notFound, .conflict, .rateLimited, .unavailable, .internalError] {
             #expect(catalogue.entries[kind.titleKey] != nil, "\(kind)")
         }
     }

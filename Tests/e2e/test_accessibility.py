@@ -19,6 +19,7 @@ PAGES = [
     ("community home", ANONYMOUS, community_path(), None),
     ("sign-in", ANONYMOUS, "/signin", None),
     ("sign-up", ANONYMOUS, "/signup?community=khmelnytskyi", None),
+    ("forgotten password", ANONYMOUS, "/password/forgot", None),
     ("petitions", ANONYMOUS, community_path("/petitions"), None),
     ("petition", RESIDENT, community_path("/petitions"), "main ul.cards h2 a, main ul.cards h3 a, main table a"),
     ("petition with an answer", ANONYMOUS, community_path("/petitions?list=answered"), "main ul.cards h2 a, main ul.cards h3 a, main table a"),

@@ -41,8 +41,9 @@ struct AccountRoutes {
             let community = form["community"].isEmpty ? nil : try await services.communities.require(slug: form["community"])
             let person = try await services.accounts.signUp(
                 email: form["email"], fullName: form["full_name"], password: form.raw("password"),
-                language: context.language, citizenOf: community?.id, ip: context.clientIP)
-            return try await startSession(for: person, context: context, next: community.map { "/\($0.slug)" } ?? "/account", flash: "signup.welcome")
+                language: context.language, citizenOf: community?.id, ip: context.clientIP,
+                confirmationLinks: services.accountTokens)
+            return try await startSession(for: person, context: context, next: community.map { "/\($0.slug)" } ?? "/account", flash: "signup.confirm_sent")
         } catch let error as AppError where error.kind == .validation {
             return try await signUpPage(request, context, values: values, error: error)
         }
@@ -92,18 +93,15 @@ struct AccountRoutes {
         }
         let page = Page(
             "account", titleKey: "account.title",
-            values: ["name": viewer.person.fullName, "email": viewer.person.email, "memberships": memberships])
+            values: ["name": viewer.person.fullName, "email": viewer.person.email, "memberships": memberships,
+                     "unconfirmed": !viewer.emailConfirmed])
         return services.renderer.response(page, request: request, context: context)
     }
 
     // MARK: - Helpers
 
     private func startSession(for person: Person, context: AppRequestContext, next: String, flash: String) async throws -> Response {
-        let session = try await services.sessions.create(personID: person.id, kind: .browser, ip: context.clientIP, userAgent: nil)
-        var response = services.redirect(to: next, flash: flash)
-        response.setCookie(services.cookie(SessionMiddleware.sessionCookie, value: session.token, maxAge: SessionStore.browserLifetimeSeconds))
-        response.setCookie(services.knownDeviceCookie(for: person))
-        return response
+        try await services.startBrowserSession(for: person, context: context, next: next, flash: flash)
     }
 
     private func signUpPage(_ request: Request, _ context: AppRequestContext, values: [String: Any], error: AppError? = nil) async throws -> Response {

@@ -23,9 +23,13 @@ public enum AccountRules {
         if !isPlausibleEmail(email) { errors["email"] = "signup.error.email" }
         let name = fullName.trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty || name.count > 200 { errors["full_name"] = "signup.error.full_name" }
-        if password.count < minimumPasswordLength || password.count > maximumPasswordLength {
-            errors["password"] = "signup.error.password_length"
-        }
+        errors.merge(passwordErrors(password)) { $1 }
         return errors
+    }
+
+    /// The `password` field's error for a new password (sign-up, reset); empty when it is acceptable.
+    public static func passwordErrors(_ password: String) -> [String: String] {
+        password.count < minimumPasswordLength || password.count > maximumPasswordLength
+            ? ["password": "signup.error.password_length"] : [:]
     }
 }

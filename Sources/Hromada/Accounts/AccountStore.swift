@@ -27,8 +27,13 @@ public struct AccountStore: Sendable {
 
     /// Creates an account, optionally as a citizen of a community. A taken e-mail address is a
     /// validation error on the `email` field.
+    ///
+    /// With `confirmationLinks` (the public sign-up form) the address is not confirmed yet and a
+    /// confirmation link is mailed in the same transaction; without it (an operator's
+    /// `create-user`, tools) the account counts as confirmed.
     public func signUp(
-        email: String, fullName: String, password: String, language: Language, citizenOf communityID: Int?, ip: String?
+        email: String, fullName: String, password: String, language: Language, citizenOf communityID: Int?, ip: String?,
+        confirmationLinks: AccountTokenStore? = nil
     ) async throws -> Person {
         let email = AccountRules.normalizedEmail(email)
         let fullName = fullName.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -38,8 +43,14 @@ public struct AccountStore: Sendable {
         do {
             return try await database.transaction { session in
                 let id = try await session.query(
-                    "INSERT INTO people (email, password_hash, full_name, locale) VALUES ($1, $2, $3, $4) RETURNING id",
-                    email, passwordHash, fullName, language.rawValue)[0].decode("id", as: Int.self)
+                    """
+                    INSERT INTO people (email, password_hash, full_name, locale, email_confirmed_at)
+                    VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END) RETURNING id
+                    """, email, passwordHash, fullName, language.rawValue, confirmationLinks == nil)[0].decode("id", as: Int.self)
+                if let confirmationLinks {
+                    try await confirmationLinks.issue(
+                        .confirmEmail, to: Outbox.Recipient(personID: id, email: email, language: language), personID: id, on: session)
+                }
                 if let communityID {
                     try await session.query(
                         "INSERT INTO role_grants (community_id, person_id, role) VALUES ($1, $2, 'citizen')", communityID, id)
@@ -75,7 +86,11 @@ public struct AccountStore: Sendable {
 
     /// The person with their role grants, as if signed in (for the demo loader and tools).
     public func viewer(email: String) async throws -> Viewer? {
-        guard let person = try await person(email: email) else { return nil }
+        guard let row = try await database.query(
+            "SELECT id, email::text, full_name, locale, email_confirmed_at IS NOT NULL AS confirmed FROM people WHERE email = $1",
+            AccountRules.normalizedEmail(email)).first
+        else { return nil }
+        let person = try Self.person(row)
         let grants = try await database.query(
             """
             SELECT g.id, g.community_id, g.role, g.department_id, coalesce(d.is_service_centre, false) AS at_service_centre
@@ -87,7 +102,7 @@ public struct AccountStore: Sendable {
             return RoleGrant(id: try row.decode("id"), communityID: try row.decode("community_id"), role: role,
                              departmentID: try row.decode("department_id"), atServiceCentre: try row.decode("at_service_centre"))
         }
-        return Viewer(person: person, grants: grants, sessionTokenHash: [])
+        return Viewer(person: person, grants: grants, sessionTokenHash: [], emailConfirmed: try row.decode("confirmed"))
     }
 
     /// One page of a community's members with their grants: staff first, then residents, each in

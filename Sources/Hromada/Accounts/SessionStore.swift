@@ -87,7 +87,7 @@ public struct SessionStore: Sendable {
     private static func load(_ tokenHashes: [[UInt8]], database: PostgresPool) async throws -> [[UInt8]: (viewer: Viewer, kind: Kind)?] {
         let rows = try await database.query(
             """
-            SELECT s.token_hash, p.id, p.email::text, p.full_name, p.locale, s.kind,
+            SELECT s.token_hash, p.id, p.email::text, p.full_name, p.locale, s.kind, p.email_confirmed_at IS NOT NULL AS email_confirmed,
                    coalesce(array_agg(g.id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_ids,
                    coalesce(array_agg(g.community_id ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_communities,
                    coalesce(array_agg(g.role ORDER BY g.id) FILTER (WHERE g.id IS NOT NULL), '{}') AS grant_roles,
@@ -118,7 +118,8 @@ public struct SessionStore: Sendable {
             let person = Person(
                 id: try row.decode("id"), email: try row.decode("email"), fullName: try row.decode("full_name"),
                 language: Language(rawValue: try row.decode("locale")) ?? .default)
-            found[tokenHash] = (Viewer(person: person, grants: grants, sessionTokenHash: tokenHash),
+            found[tokenHash] = (Viewer(person: person, grants: grants, sessionTokenHash: tokenHash,
+                                       emailConfirmed: try row.decode("email_confirmed")),
                                 Kind(rawValue: try row.decode("kind")) ?? .browser)
         }
         return found

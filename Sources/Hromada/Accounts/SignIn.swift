@@ -1,3 +1,5 @@
+import Hummingbird
+
 extension AppServices {
     /// Checks a password under the sign-in limits, for the form and the API alike.
     ///
@@ -31,6 +33,16 @@ extension AppServices {
             throw AppError(.unauthorized, detailKey: "signin.error.invalid")
         }
         return person
+    }
+
+    /// Signs `person` in on this browser: a new session cookie, the ``KnownDevices`` cookie, and a
+    /// redirect to `next` with the one-time message `flash`.
+    func startBrowserSession(for person: Person, context: AppRequestContext, next: String, flash: String) async throws -> Response {
+        let session = try await sessions.create(personID: person.id, kind: .browser, ip: context.clientIP, userAgent: nil)
+        var response = redirect(to: next, flash: flash)
+        response.setCookie(cookie(SessionMiddleware.sessionCookie, value: session.token, maxAge: SessionStore.browserLifetimeSeconds))
+        response.setCookie(knownDeviceCookie(for: person))
+        return response
     }
 
     private static func signInRefusal(_ rule: RateLimiter.Rule) -> AppError {

@@ -12,6 +12,9 @@ public struct Viewer: Sendable {
     public var grants: [RoleGrant]
     /// The SHA-256 of the session token, which CSRF tokens are bound to.
     public var sessionTokenHash: [UInt8]
+    /// Whether the person has followed their e-mail confirmation link. Until then they may read
+    /// everything but not write (``EmailConfirmationGate``).
+    public var emailConfirmed: Bool = true
 
     public func can(_ permission: Permission, in communityID: Int) -> Bool {
         AccessPolicy.allows(grants, permission, inCommunity: communityID)

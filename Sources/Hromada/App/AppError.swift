@@ -10,6 +10,8 @@ public struct AppError: Error, Sendable {
         case validation = "validation"
         case unauthorized = "unauthorized"
         case forbidden = "forbidden"
+        /// A signed-in person whose e-mail address is not confirmed yet tried to write.
+        case emailUnconfirmed = "email-unconfirmed"
         case csrf = "csrf"
         case notFound = "not-found"
         case conflict = "conflict"
@@ -22,7 +24,7 @@ public struct AppError: Error, Sendable {
             case .badRequest: .badRequest
             case .validation: .unprocessableContent
             case .unauthorized: .unauthorized
-            case .forbidden, .csrf: .forbidden
+            case .forbidden, .csrf, .emailUnconfirmed: .forbidden
             case .notFound: .notFound
             case .conflict: .conflict
             case .rateLimited: .tooManyRequests

@@ -24,6 +24,8 @@ public struct AppServices: Sendable {
     public let communities: CommunityStore
     public let accounts: AccountStore
     public let sessions: SessionStore
+    /// Single-use links by e-mail: confirming an address, resetting a password.
+    public let accountTokens: AccountTokenStore
     public let verifications: VerificationStore
     public let rateLimiter: RateLimiter
     /// Each community's limits on what people create, and the charging against them.
@@ -76,6 +78,7 @@ public struct AppServices: Sendable {
         self.jobs = JobQueue(database: database)
         self.mailTransport = mailTransport
         self.outbox = Outbox(catalogue: catalogue, jobs: jobs, delivers: mailTransport != nil, publicURL: configuration.publicURL)
+        self.accountTokens = AccountTokenStore(database: database, outbox: outbox, sessions: sessions, rateLimiter: rateLimiter)
         self.media = MediaStore(database: database, limits: limits)
         self.workflow = WorkflowStore(
             database: database, outbox: outbox,

@@ -21,6 +21,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     OperationsRoutes(services: services).register(on: router)
     APIRoutes(services: services).register(on: router)
     AccountRoutes(services: services).register(on: router)
+    AccountLinkRoutes(services: services).register(on: router)
     CommunityRoutes(services: services).register(on: router)
     AdminRoutes(services: services).register(on: router)
     LimitAdminRoutes(services: services).register(on: router)

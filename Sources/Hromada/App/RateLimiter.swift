@@ -150,4 +150,11 @@ extension RateLimiter.Rule {
     public static let signInPerIP = Self(name: "signin-ip", limit: 50, windowSeconds: 900)
     /// New accounts from one address key: 20 per hour.
     public static let signUpPerIP = Self(name: "signup-ip", limit: 20, windowSeconds: 3600)
+    /// Confirmation links sent again to one account: 5 per hour (the first, at sign-up, is not counted).
+    public static let confirmationResendPerAccount = Self(name: "confirm-resend-account", limit: 5, windowSeconds: 3600)
+    /// Password reset links mailed to one account: 5 per hour. Requests past it send nothing and
+    /// are answered as every other request is; the links already sent keep working.
+    public static let passwordResetPerAccount = Self(name: "reset-account", limit: 5, windowSeconds: 3600)
+    /// Password reset requests from one address key, whatever address they name: 20 per hour.
+    public static let passwordResetPerIP = Self(name: "reset-ip", limit: 20, windowSeconds: 3600)
 }

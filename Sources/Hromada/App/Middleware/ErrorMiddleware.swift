@@ -89,6 +89,10 @@ struct ErrorResponder {
         } else {
             var values: [String: Any] = ["status": Int(error.kind.status.code)]
             if let detail { values["detail"] = detail }
+            if error.kind == .emailUnconfirmed, let viewer = context.viewer {
+                // The refusal offers the link again (a form, so it works without JavaScript).
+                values["resend_to"] = viewer.person.email
+            }
             if error.kind == .unauthorized {
                 values["sign_in_href"] = "/signin?next=" + (request.uri.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/")
             }

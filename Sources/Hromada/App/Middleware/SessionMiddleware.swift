@@ -70,6 +70,12 @@ struct SessionMiddleware: RouterMiddleware {
                 }
             }
         }
+        // After the CSRF check, so a forged request is refused as forged whoever it names. Answered
+        // here rather than thrown: the error middleware runs outside this one and would not know
+        // the viewer, whose refusal page offers to send the link again.
+        if let refusal = EmailConfirmationGate.refusal(for: context.viewer, method: request.method, path: path) {
+            return ErrorResponder(renderer: services.renderer, catalogue: services.catalogue).response(for: refusal, request: request, context: context)
+        }
         context.flashKey = request.cookies[Self.flashCookie]?.value
 
         var response = try await next(request, context)
