@@ -835,7 +835,10 @@ def discover(base, out):
     seeds = ["/"] + [p.replace("{community}", COMMUNITY) for m, p in swift_routes()
                      if m == "GET" and not re.sub(r"\{community\}", "", p).count("{") and not NO_TARGET.search(p)]
     searches, found.search_word = search_seeds(Client(base))
-    seeds = searches + seeds
+    # Pages people open from e-mailed links, with a made-up token (the crawl sees no mail).
+    mailed = ["/email/confirm?token=probe-token", "/password/reset?token=probe-token",
+              "/password/forgot?" + urllib.parse.urlencode({"email": "probe@example.org"})]
+    seeds = searches + mailed + seeds
     pages = {}
     for identity, client in (("citizen", citizen), ("desk", desk), ("administrator", admin), ("anonymous", anonymous)):
         pages[identity] = found.crawl(identity, client, seeds)
