@@ -53,7 +53,8 @@ public struct PageRenderer: Sendable {
         values["t"] = t
         values["lang"] = language.rawValue
         values["page_title"] = page.titleText ?? catalogue.text(page.titleKey, language)
-        values["csrf"] = context.csrfToken
+        // Rendered, not computed here: only a page that shows a form makes (and binds) a token.
+        values["csrf"] = context.csrf
         let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         values["languages"] = Language.allCases.map { other in
             [
