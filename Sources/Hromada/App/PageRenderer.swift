@@ -41,7 +41,8 @@ public struct PageRenderer: Sendable {
     /// The page inside the layout, as an HTML response.
     public func response(_ page: Page, request: Request, context: AppRequestContext) -> Response {
         let html = render(page, request: request, context: context)
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        // Caching headers are HTTPCacheMiddleware's.
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         if let seconds = page.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         return Response(status: page.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
