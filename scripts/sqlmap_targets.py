@@ -829,7 +829,9 @@ def discover(base, out):
     admin = sign_in_browser(base, ADMIN)
     desk = sign_in_browser(base, DESK)
     anonymous = Client(base)
-    anonymous.request("GET", "/")  # the visitor cookie the CSRF token of anonymous forms is bound to
+    # The visitor cookie the CSRF token of anonymous forms is bound to; only a page with such a
+    # form sets it (other anonymous pages set no cookie, so caches may share them).
+    anonymous.request("GET", "/signin")
     # Every page whose only variable is the community, whether or not a page links it, and
     # searches that find something (sqlmap tells true from false by what a page shows).
     seeds = ["/"] + [p.replace("{community}", COMMUNITY) for m, p in swift_routes()

@@ -12,8 +12,12 @@ public struct AppRequestContext: RequestContext {
     public var viewer: Viewer?
     /// How the viewer signed in: cookie sessions need CSRF tokens, bearer tokens do not.
     public var authenticatedByBearer = false
-    /// The token forms must send back as `_csrf`; empty until ``SessionMiddleware`` runs.
-    public var csrfToken = ""
+    /// The token forms must send back as `_csrf`, made when a page first asks for it; bound by
+    /// ``SessionMiddleware``. One object per request, so the outer middleware see whether it was used.
+    public let csrf = CSRFToken()
+    /// A handler's word on how long anonymous copies of its response stay fresh, when it knows
+    /// better than its route's default (see ``HTTPCachePolicy``).
+    public let freshness = FreshnessHint()
     /// A one-time message (a catalogue key) set by the previous response's redirect.
     public var flashKey: String?
 

@@ -9,6 +9,8 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: ClientAddressMiddleware(trustedProxies: services.configuration.trustedProxies))
     router.add(middleware: SecurityHeadersMiddleware(usesHTTPS: services.configuration.usesHTTPS))
     router.add(middleware: LanguageMiddleware())
+    // Outside the error pages and the session: it sees every status and every cookie set.
+    router.add(middleware: HTTPCacheMiddleware())
     router.add(middleware: ErrorMiddleware(renderer: services.renderer, catalogue: services.catalogue, logger: services.logger))
     router.add(middleware: FileMiddleware(
         services.configuration.leafletDirectory, urlBasePath: "/static/vendor/leaflet",

@@ -14,15 +14,14 @@ import Postgres
 /// ``queuedExportsPerConnection`` downloads per export connection already wait, the next is
 /// answered 503 with `Retry-After`.
 ///
-/// Every export carries an `ETag` and `Cache-Control: public`: a streamed one's tag hashes the
-/// URL with the dataset's version (a cheap query over counts and the latest ids and times), a
-/// small one built in memory hashes its bytes. A request whose `If-None-Match` holds the tag is
-/// answered 304 without a body, and without touching the rows.
+/// Every export carries an `ETag`: a streamed one's tag hashes the URL with the dataset's version
+/// (a cheap query over counts and the latest ids and times), a small one built in memory hashes
+/// its bytes. A request whose `If-None-Match` holds the tag is answered 304 without a body, and
+/// without touching the rows. How long caches keep a file is ``HTTPCachePolicy``'s
+/// (``Freshness/download``).
 struct OpenDataExport: Sendable {
     let services: AppServices
 
-    /// How long caches may serve a file without asking again, in seconds.
-    static let maxAge = 300
     static let rowsPerBatch = 1_000
     static let queuedExportsPerConnection = 4
 
@@ -66,9 +65,9 @@ struct OpenDataExport: Sendable {
         encode: @escaping @Sendable (PostgresRow) throws -> String
     ) async throws -> Response {
         let datasetVersion: String = try await services.replica.query(version.sql, parameters: version.parameters)[0].decode("version")
-        let tag = Self.entityTag(Array("\(request.uri.path)?\(request.uri.query ?? "")\n\(datasetVersion)".utf8))
+        let tag = EntityTag.of(Array("\(request.uri.path)?\(request.uri.query ?? "")\n\(datasetVersion)".utf8))
         let headers = Self.headers(contentType: format.contentType, filename: filename, tag: tag)
-        if Self.matches(request, tag: tag) { return Response(status: .notModified, headers: headers.removingContentHeaders) }
+        if EntityTag.matches(request, tag: tag) { return EntityTag.notModified(headers) }
         let exports = services.exports
         guard exports.statistics.waiting < exports.size * Self.queuedExportsPerConnection else {
             throw AppError(.unavailable, detailKey: "open_data.error.busy")
@@ -95,9 +94,9 @@ struct OpenDataExport: Sendable {
 
     /// A small file built in memory, tagged by its bytes.
     func inMemory(_ request: Request, contentType: String, filename: String? = nil, body: ByteBuffer) -> Response {
-        let tag = Self.entityTag(body.readableBytesView)
+        let tag = EntityTag.of(body.readableBytesView)
         let headers = Self.headers(contentType: contentType, filename: filename, tag: tag)
-        if Self.matches(request, tag: tag) { return Response(status: .notModified, headers: headers.removingContentHeaders) }
+        if EntityTag.matches(request, tag: tag) { return EntityTag.notModified(headers) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
@@ -111,32 +110,9 @@ struct OpenDataExport: Sendable {
         inMemory(request, contentType: contentType, body: ByteBuffer(bytes: try JSONResponse.encoder.encode(value)))
     }
 
-    private static func entityTag(_ bytes: some Collection<UInt8>) -> String {
-        "\"" + Crypto.hex(Crypto.sha256(bytes).prefix(16)) + "\""
-    }
-
     private static func headers(contentType: String, filename: String?, tag: String) -> HTTPFields {
-        var headers: HTTPFields = [.contentType: contentType, .eTag: tag, .cacheControl: "public, max-age=\(maxAge)"]
+        var headers: HTTPFields = [.contentType: contentType, .eTag: tag]
         if let filename { headers[.contentDisposition] = "attachment; filename=\"\(filename)\"" }
         return headers
-    }
-
-    /// Whether `If-None-Match` names `tag` (weakly compared, as RFC 9110 asks for this header) or is `*`.
-    static func matches(_ request: Request, tag: String) -> Bool {
-        guard let header = request.headers[.ifNoneMatch] else { return false }
-        return header.split(separator: ",").contains { candidate in
-            let candidate = candidate.trimmingCharacters(in: .whitespaces)
-            return candidate == "*" || (candidate.hasPrefix("W/") ? String(candidate.dropFirst(2)) : candidate) == tag
-        }
-    }
-}
-
-extension HTTPFields {
-    /// A 304 repeats the validators and caching headers but describes no body.
-    fileprivate var removingContentHeaders: HTTPFields {
-        var copy = self
-        copy[.contentType] = nil
-        copy[.contentDisposition] = nil
-        return copy
     }
 }

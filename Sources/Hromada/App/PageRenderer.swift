@@ -41,7 +41,8 @@ public struct PageRenderer: Sendable {
     /// The page inside the layout, as an HTML response.
     public func response(_ page: Page, request: Request, context: AppRequestContext) -> Response {
         let html = render(page, request: request, context: context)
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        // Caching headers are HTTPCacheMiddleware's.
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         if let seconds = page.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         return Response(status: page.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
@@ -53,7 +54,8 @@ public struct PageRenderer: Sendable {
         values["t"] = t
         values["lang"] = language.rawValue
         values["page_title"] = page.titleText ?? catalogue.text(page.titleKey, language)
-        values["csrf"] = context.csrfToken
+        // Rendered, not computed here: only a page that shows a form makes (and binds) a token.
+        values["csrf"] = context.csrf
         let here = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         values["languages"] = Language.allCases.map { other in
             [

@@ -115,7 +115,7 @@ struct OGCRoutes {
     }
 
     private func json(_ value: JSONValue, contentType: String = "application/json") throws -> Response {
-        Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "no-store"],
+        Response(status: .ok, headers: [.contentType: contentType],
                  body: .init(byteBuffer: ByteBuffer(bytes: try Self.encoder.encode(value))))
     }
 
@@ -210,7 +210,7 @@ struct OGCRoutes {
         if let matched { envelope["numberMatched"] = .number(Double(matched)) }
         let head = String(String(decoding: try Self.encoder.encode(JSONValue.object(envelope)), as: UTF8.self).dropLast())
         let body: String = head + #","features":["# + features.joined(separator: ",") + "]}"
-        return Response(status: .ok, headers: [.contentType: "application/geo+json", .cacheControl: "no-store"],
+        return Response(status: .ok, headers: [.contentType: "application/geo+json"],
                         body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 

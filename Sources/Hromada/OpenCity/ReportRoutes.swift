@@ -18,7 +18,7 @@ struct ReportRoutes {
             let filter = try Self.filter(request.uri.queryParameters, categories: try await services.reports.categories(of: community.id),
                                          requireBoundingBox: false)
             let (points, truncated) = try await services.reports.mapPoints(filter, communityID: community.id)
-            return Response(status: .ok, headers: [.contentType: "application/geo+json", .cacheControl: "no-store"],
+            return Response(status: .ok, headers: [.contentType: "application/geo+json"],
                             body: .init(byteBuffer: ByteBuffer(string: ReportGeoJSON.mapCollection(points, slug: community.slug, truncated: truncated))))
         }
 

@@ -43,6 +43,10 @@ public enum PetitionStatus: String, Sendable, CaseIterable, Codable {
     case notEnough = "not_enough"
 
     public var titleKey: String { "petition.status.\(rawValue)" }
+
+    /// The outcome is final: nothing about the petition changes any more but a moderator's
+    /// invalidation of signatures, so its page may be cached for long.
+    public var isSettled: Bool { [.answered, .rejected, .notEnough].contains(self) }
 }
 
 /// The grounds on which moderators reject a petition (council regulations).

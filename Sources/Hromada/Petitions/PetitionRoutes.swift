@@ -85,9 +85,7 @@ struct PetitionRoutes {
             let community = try await services.community(context)
             let count = try await services.petitions.count(try petitionID(context), communityID: community.id)
             try requireVisible(status: count.status, authorID: count.authorID, context, community: community)
-            var response = try JSONResponse.make(["signatures": count.signatures, "threshold": count.signatureThreshold])
-            response.headers[.cacheControl] = "no-cache"
-            return response
+            return try JSONResponse.make(["signatures": count.signatures, "threshold": count.signatureThreshold])
         }
     }
 
@@ -141,6 +139,7 @@ struct PetitionRoutes {
         values["og_url"] = url
         values["og_description"] = String(petition.body.prefix(200))
         values["count_url"] = "/\(community.slug)/petitions/\(petition.id)/count.json"
+        if petition.status.isSettled { context.freshness.override = .settled }
         var page_ = Page("petition", titleKey: "petition.title", titleText: petition.title, community: community, values: values)
         page_.show(error, catalogue: t, language: language)
         return services.renderer.response(page_, request: request, context: context)

@@ -6,8 +6,10 @@ import Hummingbird
 ///
 /// Forms carry the token as the `_csrf` field, scripts as the `X-CSRF-Token` header. Before
 /// sign-in the token is bound to the random `hromada_visitor` cookie, so the sign-in and sign-up
-/// forms are protected too. Requests with a bearer token, and API calls without a session cookie,
-/// carry no credential a browser adds by itself, so they need no token.
+/// forms are protected too; that cookie is set only with a page that shows such a form (see
+/// ``CSRFToken``), so other anonymous pages set none and caches may share them. Requests with a
+/// bearer token, and API calls without a session cookie, carry no credential a browser adds by
+/// itself, so they need no token.
 struct SessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let services: AppServices
@@ -27,7 +29,6 @@ struct SessionMiddleware: RouterMiddleware {
         }
         var context = context
         var request = request
-        var newVisitor: String?
         var clearSessionCookie = false
 
         if let authorization = request.headers[.authorization] {
@@ -56,10 +57,9 @@ struct SessionMiddleware: RouterMiddleware {
             } else if let visitor = request.cookies[Self.visitorCookie]?.value, visitor.count >= 20 {
                 binding = Array(visitor.utf8)
             } else {
-                newVisitor = Crypto.randomToken(byteCount: 18)
                 binding = nil
             }
-            context.csrfToken = services.csrf.token(binding: binding ?? Array((newVisitor ?? "").utf8))
+            context.csrf.bind(services.csrf, to: binding)
             if Self.isStateChanging(request.method) {
                 // Refused before a byte of the body is read: without a binding no token can be valid.
                 guard let binding else { throw AppError(.csrf, detailKey: "error.csrf.detail") }
@@ -79,8 +79,7 @@ struct SessionMiddleware: RouterMiddleware {
         context.flashKey = request.cookies[Self.flashCookie]?.value
 
         var response = try await next(request, context)
-        // A response that shared caches may keep (open data) must not hand every later reader the same visitor.
-        if let newVisitor, !(response.headers[.cacheControl]?.hasPrefix("public") ?? false) {
+        if let newVisitor = context.csrf.newVisitor {
             response.setCookie(services.cookie(Self.visitorCookie, value: newVisitor, maxAge: 365 * 24 * 3600))
         }
         if clearSessionCookie {
