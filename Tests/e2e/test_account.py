@@ -28,6 +28,6 @@ def test_sign_up_journey(browser: Browser, run_tag: str):
     browser.fill("email", f"{run_tag}@example.ua")
     browser.fill("password", "correct horse battery staple")
     browser.submit(t("signup.submit"), within=browser.find("main form"))
-    browser.expect_flash("signup.welcome")
+    browser.expect_flash("signup.confirm_sent")
     links = browser.find_all("header nav.account a[href='/account']")
     assert links and links[0].text == name, "not signed in after signing up"
