@@ -18,6 +18,11 @@ def counts(text):
         total = int(run[-1][0])
         failed = len(set(re.findall(r"✘ Test (?!run with )(\S.*?) (?:failed|recorded an issue)", text))) if run[-1][1] == "failed" else 0
         return total - failed, failed
+    # Before pytest's line: schemathesis, inside the security scan, ends with a pytest-like
+    # "=== 3 warnings in 10.19s ===" that would count as nothing.
+    checks = re.findall(r"^(sqlmap|schemathesis):\s+(passed|FAILED)", text, re.M)
+    if checks:
+        return sum(1 for _, result in checks if result == "passed"), sum(1 for _, result in checks if result != "passed")
     pytest = re.findall(r"^=+ (.*?) in [\d.]+s", text, re.M)
     if pytest:
         summary = pytest[-1]
@@ -26,9 +31,6 @@ def counts(text):
     plain = re.findall(r"^(\d+) passed, (\d+) failed$", text, re.M)
     if plain:
         return int(plain[-1][0]), int(plain[-1][1])
-    checks = re.findall(r"^(sqlmap|schemathesis):\s+(passed|FAILED)", text, re.M)
-    if checks:
-        return sum(1 for _, result in checks if result == "passed"), sum(1 for _, result in checks if result != "passed")
     return None
 
 
