@@ -17,7 +17,7 @@ struct BenchExport: AsyncParsableCommand {
 
     func run() async throws {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: options.databaseURL, statementTimeoutMilliseconds: 0), size: 2)
-        let exportConnections = ProcessInfo.processInfo.environment["HROMADA_EXPORT_CONNECTIONS"] ?? "4 (the default)"
+        let exportConnections = ProcessInfo.processInfo.environment["HROMADA_EXPORT_CONNECTIONS"] ?? "\(min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))) (the default: one per core, from 2 to 4)"
         let work = try LoadOptions.workDirectory("export")
         let petition = try await seed(pool)
         await pool.shutdown()

@@ -20,8 +20,10 @@ public struct AppConfiguration: Sendable {
     /// `HROMADA_DB_POOL_SIZE`: database connections of this process.
     public var databasePoolSize: Int
     /// `HROMADA_EXPORT_CONNECTIONS`: database connections that open-data downloads share (a pool of
-    /// their own over the read replica); further downloads wait for one of them.
-    public var exportConnections = 4
+    /// their own over the read replica); further downloads wait for one of them. By default one per
+    /// processor core, from 2 to 4: each streaming download keeps a core busy encoding its rows, and
+    /// more of them at once only take time from signing and reading (`make bench-export`).
+    public var exportConnections = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
     /// `HROMADA_PUBLIC_DIR`: the folder of static files.
     public var publicDirectory: String
     /// `HROMADA_SQL_DIR`: the folder of migrations.
