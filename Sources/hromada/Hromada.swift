@@ -74,14 +74,6 @@ struct Serve: AsyncParsableCommand {
         }
         let services = try await AppServices(
             configuration: configuration, database: pool, replica: replica, logger: logger, mailTransport: mailTransport)
-        let housekeeping = Task {
-            while !Task.isCancelled {
-                try? await services.sessions.prune()
-                try? await services.rateLimiter.prune()
-                try? await services.accountTokens.prune()
-                try? await Task.sleep(for: .seconds(600))
-            }
-        }
         let worker = JobWorker(queue: services.jobs, handlers: services.jobHandlers, logger: logger)
         let jobs = Task {
             await worker.run(listener: PostgresListener(configuration: pool.configuration, logger: logger),
@@ -91,7 +83,6 @@ struct Serve: AsyncParsableCommand {
             await services.sessions.followChanges(PostgresListener(configuration: pool.configuration, logger: logger))
         }
         defer {
-            housekeeping.cancel()
             jobs.cancel()
             sessionChanges.cancel()
         }

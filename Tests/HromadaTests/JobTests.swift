@@ -147,4 +147,37 @@ actor MailRecorder: MailTransport {
             "SELECT count(*) AS n FROM outbox_messages WHERE subject LIKE 'Прострочено:%' AND to_address = 'head@khmelnytskyi.demo'")
         #expect(try again[0].decode("n", as: Int.self) == 1)
     }
+
+    @Test func housekeepingDeletesWhatHasEndedAndKeepsTheRest() async throws {
+        let services = try await services()
+        let person = try await Fixtures.viewer("citizen@khmelnytskyi.demo", services).person.id
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        func hash(_ name: String) -> Data { Data(Crypto.sha256(Array("\(tag)-\(name)".utf8))) }
+        try await services.database.transaction { session in
+            for (name, expires) in [("old", "now() - interval '1 minute'"), ("live", "now() + interval '1 hour'")] {
+                try await session.query(
+                    "INSERT INTO sessions (token_hash, person_id, kind, expires_at) VALUES ($1, $2, 'browser', \(expires))", hash(name), person)
+            }
+            for (name, expires) in [("old", "now() - interval '8 days'"), ("recent", "now() - interval '1 day'")] {
+                try await session.query(
+                    """
+                    INSERT INTO account_tokens (kind, person_id, email, token_hash, created_at, expires_at)
+                    VALUES ('reset_password', $1, 'citizen@khmelnytskyi.demo', $2, \(expires) - interval '1 hour', \(expires))
+                    """, person, hash(name))
+            }
+            for (name, start) in [("old", "now() - interval '9 days'"), ("recent", "now() - interval '6 days'")] {
+                try await session.query("INSERT INTO rate_limit_windows (bucket, window_start, hits) VALUES ($1, \(start), 1)", "\(tag)-\(name)")
+            }
+            try await services.jobs.enqueue(HousekeepingSweep.kind, uniqueKey: "housekeeping-\(tag)", on: session)
+        }
+        let worker = JobWorker(queue: services.jobs, handlers: services.jobHandlers, workerID: "housekeeper", logger: logger())
+        while try await worker.runOnce() {}
+        let sessions = try await services.database.query("SELECT token_hash FROM sessions WHERE token_hash = ANY($1)", [hash("old"), hash("live")])
+        #expect(try sessions.map { try $0.decode("token_hash", as: Data.self) } == [hash("live")])
+        let tokens = try await services.database.query("SELECT token_hash FROM account_tokens WHERE token_hash = ANY($1)", [hash("old"), hash("recent")])
+        #expect(try tokens.map { try $0.decode("token_hash", as: Data.self) } == [hash("recent")])
+        let windows = try await services.database.query("SELECT bucket FROM rate_limit_windows WHERE bucket LIKE $1", "\(tag)-%")
+        #expect(try windows.map { try $0.decode("bucket", as: String.self) } == ["\(tag)-recent"])
+        #expect(AppServices.recurringJobs.contains { $0.kind == HousekeepingSweep.kind })
+    }
 }

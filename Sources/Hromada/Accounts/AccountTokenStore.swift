@@ -214,7 +214,7 @@ public struct AccountTokenStore: Sendable {
     }
 
     /// Deletes links that ended more than a week ago.
-    public func prune() async throws {
-        try await database.query("DELETE FROM account_tokens WHERE expires_at < now() - interval '7 days'")
+    static func prune(on session: PostgresSession) async throws {
+        try await session.query("DELETE FROM account_tokens WHERE expires_at < now() - interval '7 days'")
     }
 }

@@ -170,8 +170,8 @@ public struct SessionStore: Sendable {
     }
 
     /// Deletes expired sessions.
-    public func prune() async throws {
-        try await database.query("DELETE FROM sessions WHERE expires_at < now()")
+    static func prune(on session: PostgresSession) async throws {
+        try await session.query("DELETE FROM sessions WHERE expires_at < now()")
     }
 
     static func hash(_ token: String) -> [UInt8] { Crypto.sha256(Array(token.utf8)) }

@@ -98,7 +98,7 @@ public struct AppServices: Sendable {
     public var jobHandlers: [any JobHandler] {
         var handlers: [any JobHandler] = [
             OverdueSweep(workflow: workflow), PetitionSweep(petitions: petitions), BudgetPhaseSweep(budget: budget, communities: communities),
-            ConsultationSweep(),
+            ConsultationSweep(), HousekeepingSweep(),
         ]
         if let mailTransport {
             handlers.append(OutboxDelivery(transport: mailTransport, database: database, messageDomain: configuration.mailDomain))
@@ -109,6 +109,7 @@ public struct AppServices: Sendable {
     /// Jobs every process keeps scheduled, with their intervals in seconds.
     public static let recurringJobs: [(kind: String, everySeconds: Int)] = [
         (OverdueSweep.kind, 600), (PetitionSweep.kind, 300), (BudgetPhaseSweep.kind, 300), (ConsultationSweep.kind, 300),
+        (HousekeepingSweep.kind, 600),
     ]
 }
 

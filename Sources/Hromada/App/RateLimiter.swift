@@ -129,8 +129,8 @@ public struct RateLimiter: Sendable {
     }
 
     /// Deletes windows older than a week (the longest window a community can choose).
-    public func prune() async throws {
-        try await database.query("DELETE FROM rate_limit_windows WHERE window_start < now() - interval '8 days'")
+    static func prune(on session: PostgresSession) async throws {
+        try await session.query("DELETE FROM rate_limit_windows WHERE window_start < now() - interval '8 days'")
     }
 }
 
