@@ -28,7 +28,7 @@ struct AccountLinkRoutes {
             return linkProblemPage(problem, kind: .confirmEmail, request, context)
         case .success(let holder):
             let view = ConfirmationView(token: token, email: holder.email, offersSignIn: context.viewer == nil)
-            return services.renderer.response(Page("email-confirm", titleKey: "confirm.title", values: view.values), request: request, context: context)
+            return services.renderer.response(Page("email-confirm", titleKey: "confirm.title", values: ["view": view]), request: request, context: context)
         }
     }
 
@@ -118,13 +118,13 @@ struct AccountLinkRoutes {
     // MARK: - Pages
 
     private func forgotPage(_ view: ForgotPasswordView, _ request: Request, _ context: AppRequestContext, error: AppError? = nil) -> Response {
-        var page = Page("password-forgot", titleKey: "reset.forgot_title", values: view.values)
+        var page = Page("password-forgot", titleKey: "reset.forgot_title", values: ["view": view])
         page.show(error, catalogue: services.catalogue, language: context.language)
         return services.renderer.response(page, request: request, context: context)
     }
 
     private func resetPage(_ view: ResetPasswordView, _ request: Request, _ context: AppRequestContext, error: AppError? = nil) -> Response {
-        var page = Page("password-reset", titleKey: "reset.title", values: view.values)
+        var page = Page("password-reset", titleKey: "reset.title", values: ["view": view])
         page.show(error, catalogue: services.catalogue, language: context.language)
         return services.renderer.response(page, request: request, context: context)
     }
@@ -133,67 +133,58 @@ struct AccountLinkRoutes {
     private func linkProblemPage(
         _ problem: AccountTokenStore.Problem, kind: AccountTokenStore.Kind, _ request: Request, _ context: AppRequestContext
     ) -> Response {
-        let view = LinkProblemView(problem: problem, kind: kind, signedIn: context.viewer != nil,
-                                   unconfirmed: context.viewer.map { !$0.emailConfirmed } ?? false)
-        var values = view.values
-        values["detail"] = services.catalogue.text(view.detailKey, context.language)
-        let page = Page("account-link", titleKey: view.titleKey, status: problem == .unknown ? .notFound : .gone, values: values)
+        let view = LinkProblemView(problem, kind: kind, signedIn: context.viewer != nil,
+                                   unconfirmed: context.viewer.map { !$0.emailConfirmed } ?? false,
+                                   catalogue: services.catalogue, language: context.language)
+        let page = Page("account-link", titleKey: LinkProblemView.titleKey(problem), status: problem == .unknown ? .notFound : .gone,
+                        values: ["view": view])
         return services.renderer.response(page, request: request, context: context)
     }
 }
 
 /// The confirmation page: the address a valid link confirms, and whether to offer signing in here.
+/// The view types of this file are rendered as they are, under `view`: their stored properties are the template's names.
 struct ConfirmationView {
     var token: String
     var email: String
     /// Nobody is signed in in this browser: it may sign in as the link's owner if they choose to.
     var offersSignIn: Bool
-
-    var values: [String: Any] { ["token": token, "email": email, "offers_sign_in": offersSignIn] }
 }
 
 /// The "forgot password" form, and after a request the answer that tells nobody whether the address has an account.
 struct ForgotPasswordView {
     var email: String
     var sentTo: String?
-
-    var values: [String: Any] {
-        var values: [String: Any] = ["email": email, "lifetime_minutes": AccountTokenStore.Kind.resetPassword.lifetimeSeconds / 60]
-        if let sentTo { values["sent_to"] = sentTo }
-        return values
-    }
 }
 
 /// The form that sets a new password through a valid reset link.
 struct ResetPasswordView {
     var token: String
     var email: String
-
-    var values: [String: Any] { ["token": token, "email": email, "min_password": AccountRules.minimumPasswordLength] }
+    var minimumPasswordLength = AccountRules.minimumPasswordLength
 }
 
 /// Why a link could not be used, and where to get a new one.
 struct LinkProblemView {
-    var problem: AccountTokenStore.Problem
-    var kind: AccountTokenStore.Kind
-    var signedIn: Bool
-    /// The viewer's own address still waits for confirmation: the page offers to send a new link.
-    var unconfirmed: Bool
+    var detail: String
+    /// A confirmation link: the page offers to send a new one (`offersResend`, the viewer's own
+    /// address still waits) or to sign in first (`offersSignIn`).
+    var confirm: Bool
+    var offersResend: Bool
+    var offersSignIn: Bool
+    /// A reset link: the page offers to ask for a new one.
+    var reset: Bool
 
-    var titleKey: String { "link.\(problem.rawValue).title" }
-    /// `link.<problem>.confirm` or `link.<problem>.reset`.
-    var detailKey: String { "link.\(problem.rawValue).\(kind == .confirmEmail ? "confirm" : "reset")" }
+    /// `link.<problem>.title`.
+    static func titleKey(_ problem: AccountTokenStore.Problem) -> String { "link.\(problem.rawValue).title" }
 
-    var values: [String: Any] {
-        var values: [String: Any] = [:]
-        switch kind {
-        case .confirmEmail:
-            values["confirm"] = true
-            values["offers_resend"] = unconfirmed
-            values["offers_sign_in"] = !signedIn
-        case .resetPassword:
-            values["reset"] = true
-        }
-        return values
+    init(_ problem: AccountTokenStore.Problem, kind: AccountTokenStore.Kind, signedIn: Bool, unconfirmed: Bool,
+         catalogue: TranslationCatalogue, language: Language) {
+        // `link.<problem>.confirm` or `link.<problem>.reset`
+        detail = catalogue.text("link.\(problem.rawValue).\(kind == .confirmEmail ? "confirm" : "reset")", language)
+        confirm = kind == .confirmEmail
+        offersResend = confirm && unconfirmed
+        offersSignIn = confirm && !signedIn
+        reset = kind == .resetPassword
     }
 }
